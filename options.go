@@ -1,0 +1,166 @@
+package drs
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Endpoints are the three URLs a Client talks to.
+type Endpoints struct {
+	// DRS is the base URL of the DRS REST API; endpoint paths are appended to it.
+	DRS string
+	// AuthURL is the LWA authorization page the customer's browser is sent to.
+	AuthURL string
+	// TokenURL is the LWA token endpoint.
+	TokenURL string
+}
+
+// NAEndpoints are Amazon's North American endpoints, the default.
+var NAEndpoints = Endpoints{
+	DRS:      "https://dash-replenishment-service-na.amazon.com",
+	AuthURL:  "https://www.amazon.com/ap/oa",
+	TokenURL: "https://api.amazon.com/auth/o2/token",
+}
+
+// EUEndpoints are Amazon's European endpoints. Amazon documents no European
+// DRS host, so DRS stays on the North American one; the LWA authorize host is
+// inferred from the token host (drs-api.md GAP 2).
+var EUEndpoints = Endpoints{
+	DRS:      NAEndpoints.DRS,
+	AuthURL:  "https://www.amazon.co.uk/ap/oa",
+	TokenURL: "https://api.amazon.co.uk/auth/o2/token",
+}
+
+// FEEndpoints are Amazon's Far East endpoints, with the same caveats as
+// [EUEndpoints].
+var FEEndpoints = Endpoints{
+	DRS:      NAEndpoints.DRS,
+	AuthURL:  "https://www.amazon.co.jp/ap/oa",
+	TokenURL: "https://api.amazon.co.jp/auth/o2/token",
+}
+
+// EmulatorHostEnv names the environment variable that points every endpoint
+// at a local emulator when no endpoint option is given.
+const EmulatorHostEnv = "DRS_EMULATOR_HOST"
+
+// EmulatorEndpoints returns the endpoints of an emulator listening on
+// hostport (for example "127.0.0.1:8181"): the same paths as Amazon's, on one
+// plain-HTTP origin.
+func EmulatorEndpoints(hostport string) Endpoints {
+	base := "http://" + hostport
+	return Endpoints{DRS: base, AuthURL: base + "/ap/oa", TokenURL: base + "/auth/o2/token"}
+}
+
+func (e Endpoints) validate() error {
+	for _, f := range []struct{ name, v string }{{"DRS", e.DRS}, {"AuthURL", e.AuthURL}, {"TokenURL", e.TokenURL}} {
+		u, err := url.Parse(f.v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("drs: endpoint %s %q is not an absolute http(s) URL", f.name, f.v)
+		}
+	}
+	return nil
+}
+
+// Option configures a Client in [New].
+type Option func(*options) error
+
+type options struct {
+	httpClient  *http.Client
+	endpoints   *Endpoints
+	logger      *slog.Logger
+	now         func() time.Time
+	retry       RetryPolicy
+	tokenChange func(Token)
+	debug       bool
+}
+
+// WithHTTPClient makes the Client send every request, to DRS and to LWA, with
+// hc. The default is a client with a 30 second timeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("drs: WithHTTPClient: nil *http.Client")
+		}
+		o.httpClient = hc
+		return nil
+	}
+}
+
+// WithEndpoints points the Client at e instead of Amazon's North American
+// endpoints (see [EUEndpoints], [FEEndpoints], [EmulatorEndpoints]).
+func WithEndpoints(e Endpoints) Option {
+	return func(o *options) error {
+		e.DRS = strings.TrimRight(e.DRS, "/")
+		if err := e.validate(); err != nil {
+			return err
+		}
+		o.endpoints = &e
+		return nil
+	}
+}
+
+// WithLogger sends the Client's debug output to l. Nothing is logged unless
+// debug output is on (see [WithDebug] and [Client.SetDebug]). Tokens and the
+// client secret are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("drs: WithLogger: nil *slog.Logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithDebug turns debug output on from the start, like the seed's setDebug(true).
+func WithDebug(on bool) Option {
+	return func(o *options) error { o.debug = on; return nil }
+}
+
+// WithClock replaces time.Now for token expiry decisions; tests use it to
+// expire tokens without waiting.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return errors.New("drs: WithClock: nil clock")
+		}
+		o.now = now
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces [DefaultRetryPolicy].
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(o *options) error {
+		if p.MaxAttempts < 1 {
+			return fmt.Errorf("drs: WithRetryPolicy: MaxAttempts is %d, want at least 1", p.MaxAttempts)
+		}
+		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxElapsed < 0 {
+			return errors.New("drs: WithRetryPolicy: negative delay")
+		}
+		o.retry = p
+		return nil
+	}
+}
+
+// WithTokenChange registers fn to be called, synchronously, every time the
+// Client's refresh token changes because of Amazon: a login's code exchange,
+// a refresh that returned a different refresh token, or a deregistration
+// (which empties it). It is the place to persist the refresh token; see
+// package store. fn is not called by [Client.SetRefreshToken].
+func WithTokenChange(fn func(Token)) Option {
+	return func(o *options) error { o.tokenChange = fn; return nil }
+}
+
+func defaultEndpoints() Endpoints {
+	if h := strings.TrimSpace(os.Getenv(EmulatorHostEnv)); h != "" {
+		return EmulatorEndpoints(h)
+	}
+	return NAEndpoints
+}

@@ -1,0 +1,77 @@
+// Package store defines where a device's refresh token and a login's pending
+// state live between calls, restarts and machines, and binds a store to a
+// [drs.Client] so a new refresh token is saved the moment it arrives.
+//
+// Implementations live in their own packages so an agent only pulls the
+// drivers it uses: store/filestore (a JSON file, the CLI's default),
+// store/sqlitestore (modernc.org/sqlite) and store/pgstore (PostgreSQL via pgx).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped) by Load and TakeState when nothing is
+// stored under the key.
+var ErrNotFound = errors.New("store: not found")
+
+// Key names one linked device: the LWA security profile and the DRS device
+// model and serial.
+type Key struct {
+	ClientID    string
+	DeviceModel string
+	Serial      string
+}
+
+// String returns the key as "clientID/model/serial"; it holds no secret.
+func (k Key) String() string { return k.ClientID + "/" + k.DeviceModel + "/" + k.Serial }
+
+// Validate reports an error naming the empty field, if any.
+func (k Key) Validate() error {
+	for _, f := range []struct{ name, v string }{{"ClientID", k.ClientID}, {"DeviceModel", k.DeviceModel}, {"Serial", k.Serial}} {
+		if strings.TrimSpace(f.v) == "" {
+			return fmt.Errorf("store: key %q: %s is empty", k.String(), f.name)
+		}
+	}
+	return nil
+}
+
+// TokenStore keeps one refresh token per device. Implementations are safe for
+// concurrent use.
+type TokenStore interface {
+	// Load returns the refresh token saved under k, or an error wrapping
+	// ErrNotFound.
+	Load(ctx context.Context, k Key) (string, error)
+	// Save stores refreshToken under k, replacing what was there; when it
+	// returns nil the token is durable.
+	Save(ctx context.Context, k Key, refreshToken string) error
+	// Delete removes k; deleting a missing key is not an error.
+	Delete(ctx context.Context, k Key) error
+}
+
+// LoginState is what a login remembers between sending the customer to LWA
+// and the customer's return: which device the return trip belongs to.
+type LoginState struct {
+	Key        Key
+	TestDevice bool
+	NonLive    bool
+	// RedirectURL is the return URL sent to LWA; the code exchange repeats it.
+	RedirectURL string
+	// Expires is when the state stops being accepted.
+	Expires time.Time
+}
+
+// StateStore keeps pending login states so a login that starts on one agent
+// instance can finish on another. Implementations are safe for concurrent use.
+type StateStore interface {
+	// PutState stores s under state.
+	PutState(ctx context.Context, state string, s LoginState) error
+	// TakeState returns and deletes the state in one step, so a state is
+	// accepted at most once; a missing or expired one is an error wrapping
+	// ErrNotFound.
+	TakeState(ctx context.Context, state string, now time.Time) (LoginState, error)
+}
