@@ -1,6 +1,14 @@
 package drs
 
-import "time"
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // RetryPolicy bounds how a Client repeats calls that failed in a way that may
 // pass on a second try: HTTP 429 and 5xx, and connection failures. Calls that
@@ -11,7 +19,7 @@ type RetryPolicy struct {
 	// disables retries.
 	MaxAttempts int
 	// BaseDelay is the wait before the first retry; it doubles each retry,
-	// with full jitter.
+	// and each wait is drawn at random from its upper half (jitter).
 	BaseDelay time.Duration
 	// MaxDelay caps one wait, Retry-After included.
 	MaxDelay time.Duration
@@ -23,3 +31,85 @@ type RetryPolicy struct {
 // DefaultRetryPolicy is the policy a Client uses unless [WithRetryPolicy]
 // says otherwise.
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 10 * time.Second, MaxElapsed: 60 * time.Second}
+
+// withRetry runs attempt until it succeeds, fails for good, or the policy or
+// ctx runs out. attempt returns nil on success, else the error and the wait
+// the server asked for (Retry-After, 0 if none). safe says whether the call
+// may be repeated after it may have reached the server; when false, only
+// failures that prove the request never left (see neverSent) are retried.
+func (c *Client) withRetry(ctx context.Context, op string, safe bool, attempt func(n int) (*Error, time.Duration)) *Error {
+	p := c.retry
+	start := time.Now()
+	for n := 1; ; n++ {
+		e, after := attempt(n)
+		if e == nil {
+			return nil
+		}
+		if n >= p.MaxAttempts || !retryable(e, safe) || ctx.Err() != nil {
+			return e
+		}
+		wait := backoff(p, n)
+		if after > wait {
+			wait = after
+		}
+		if p.MaxDelay > 0 && wait > p.MaxDelay {
+			c.debugLog(ctx, "not retrying: server asks to wait longer than MaxDelay", slog.String("op", op), slog.Duration("retry_after", wait))
+			return e
+		}
+		if p.MaxElapsed > 0 && time.Since(start)+wait > p.MaxElapsed {
+			return e
+		}
+		c.debugLog(ctx, "retrying", slog.String("op", op), slog.Int("attempt", n+1), slog.Int("code", e.Code), slog.Duration("wait", wait))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return e
+		case <-t.C:
+		}
+	}
+}
+
+// retryable decides whether a failed attempt may be repeated.
+func retryable(e *Error, safe bool) bool {
+	if e.final || e.Code == CodeAborted {
+		return false
+	}
+	if !safe {
+		return e.Err != nil && neverSent(e.Err)
+	}
+	return e.Temporary()
+}
+
+// backoff returns the wait before retry n (n ≥ 1): exponential with full
+// jitter, capped by MaxDelay.
+func backoff(p RetryPolicy, n int) time.Duration {
+	if p.BaseDelay <= 0 {
+		return 0
+	}
+	d := p.BaseDelay << (n - 1)
+	if d <= 0 || (p.MaxDelay > 0 && d > p.MaxDelay) {
+		d = p.MaxDelay
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date); 0 if
+// absent or unparseable.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

@@ -1,0 +1,260 @@
+package drs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Scope is the LWA scope DRS devices are linked with.
+const Scope = "dash:replenish"
+
+// expiryMargin is how long before its expiry an access token is refreshed.
+const expiryMargin = time.Minute
+
+// refreshTimeout bounds one refresh, which runs detached from any one
+// caller's context so that a caller giving up does not fail the others.
+const refreshTimeout = 30 * time.Second
+
+// AuthParams describe the device a customer links in the LWA authorize step.
+type AuthParams struct {
+	// DeviceModel is the DRS portal's Model ID (at most 64 of [A-Za-z0-9-+_]).
+	DeviceModel string
+	// Serial identifies the device instance (same charset and length).
+	Serial string
+	// TestDevice makes orders test orders (TEST_ORDER_PLACED, nothing shipped).
+	TestDevice bool
+	// NonLive allows linking a model that has not passed certification
+	// (should_include_non_live); production apps must leave it false.
+	NonLive bool
+	// RedirectURL is the return URL; it must equal an Allowed Return URL of
+	// the security profile.
+	RedirectURL string
+}
+
+var deviceIDRe = regexp.MustCompile(`^[A-Za-z0-9+_-]{1,64}$`)
+
+// Validate reports a clear error if a field is missing or malformed.
+func (p AuthParams) Validate() error {
+	if !deviceIDRe.MatchString(p.DeviceModel) {
+		return fmt.Errorf("device model %q must be 1-64 characters of A-Z a-z 0-9 - + _", p.DeviceModel)
+	}
+	if !deviceIDRe.MatchString(p.Serial) {
+		return fmt.Errorf("serial %q must be 1-64 characters of A-Z a-z 0-9 - + _", p.Serial)
+	}
+	if p.RedirectURL == "" {
+		return errors.New("redirect URL is empty")
+	}
+	return nil
+}
+
+// scopeData is the JSON LWA expects in scope_data.
+func (p AuthParams) scopeData() string {
+	type replenish struct {
+		DeviceModel          string `json:"device_model"`
+		Serial               string `json:"serial"`
+		IsTestDevice         bool   `json:"is_test_device"`
+		ShouldIncludeNonLive bool   `json:"should_include_non_live,omitempty"`
+	}
+	b, _ := json.Marshal(map[string]replenish{Scope: {p.DeviceModel, p.Serial, p.TestDevice, p.NonLive}})
+	return string(b)
+}
+
+// AuthCodeURL returns the LWA authorize URL that links the device described
+// by p, carrying state for the return trip.
+func (c *Client) AuthCodeURL(state string, p AuthParams) (string, error) {
+	if err := p.Validate(); err != nil {
+		return "", &Error{Code: CodeGeneral, Op: "AuthCodeURL", Message: err.Error()}
+	}
+	cfg := *c.oauth
+	cfg.RedirectURL = p.RedirectURL
+	return cfg.AuthCodeURL(state, oauth2.SetAuthURLParam("scope_data", p.scopeData())), nil
+}
+
+// Exchange trades the authorization code from LWA's redirect for tokens,
+// stores them in the Client and calls the [WithTokenChange] hook. It is sent
+// exactly once: a code is single use, so a retry could only hide the real
+// error.
+func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token, error) {
+	if code == "" {
+		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "authorization code is empty"}
+	}
+	cfg := *c.oauth
+	cfg.RedirectURL = redirectURL
+	start := c.now()
+	ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), code)
+	if err != nil {
+		e := c.tokenError("Exchange", err)
+		c.debugLog(ctx, "code exchange failed", slog.Int("code", e.Code), slog.Int("status", e.StatusCode))
+		return Token{}, e
+	}
+	t := c.fromOAuth(ot, start, "")
+	if t.RefreshToken == "" {
+		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "LWA returned no refresh token"}
+	}
+	c.setToken(t)
+	c.debugLog(ctx, "device linked", slog.Any("token", t))
+	return t, nil
+}
+
+// accessToken returns a valid access token, refreshing it if needed. Many
+// goroutines calling at once on an expired token cause one refresh.
+func (c *Client) accessToken(ctx context.Context) (string, error) {
+	if tok, ok := c.cachedAccess(); ok {
+		return tok, nil
+	}
+	ch := c.refreshes.DoChan("refresh", func() (any, error) {
+		if tok, ok := c.cachedAccess(); ok { // another caller just refreshed
+			return tok, nil
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return c.refresh(rctx)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	case <-ctx.Done():
+		return "", &Error{Code: transportCode(ctx.Err()), Op: "RefreshToken", Message: "waiting for token refresh", Err: ctx.Err()}
+	}
+}
+
+func (c *Client) cachedAccess() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.tok
+	if t.AccessToken == "" {
+		return "", false
+	}
+	if !t.Expiry.IsZero() && !c.now().Add(expiryMargin).Before(t.Expiry) {
+		return "", false
+	}
+	return t.AccessToken, true
+}
+
+// refresh obtains a new access token with the refresh token, retrying
+// transient failures (a refresh is safe to repeat).
+func (c *Client) refresh(ctx context.Context) (string, error) {
+	rt := c.RefreshToken()
+	if rt == "" {
+		return "", &Error{Code: CodeNotAuthenticated, Op: "RefreshToken", Message: errNoRefreshToken.Error()}
+	}
+	var (
+		ot  *oauth2.Token
+		err error
+	)
+	start := c.now()
+	rerr := c.withRetry(ctx, "RefreshToken", true, func(attempt int) (*Error, time.Duration) {
+		start = c.now()
+		ot, err = c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), &oauth2.Token{RefreshToken: rt}).Token()
+		if err == nil {
+			return nil, 0
+		}
+		e := c.tokenError("RefreshToken", err)
+		var re *oauth2.RetrieveError
+		var after time.Duration
+		if errors.As(err, &re) && re.Response != nil {
+			after = retryAfter(re.Response.Header.Get("Retry-After"), c.now())
+		}
+		return e, after
+	})
+	if rerr != nil {
+		if rerr.Code == CodeNotAuthenticated {
+			c.mu.Lock()
+			if c.tok.RefreshToken == rt {
+				c.tok.AccessToken, c.tok.Expiry = "", time.Time{}
+			}
+			c.mu.Unlock()
+		}
+		c.debugLog(ctx, "token refresh failed", slog.Int("code", rerr.Code), slog.String("oauth_error", rerr.OAuthError))
+		return "", rerr
+	}
+	t := c.fromOAuth(ot, start, rt)
+	c.mu.Lock()
+	if c.tok.RefreshToken != rt { // SetRefreshToken raced with us: keep the caller's choice
+		c.mu.Unlock()
+		return t.AccessToken, nil
+	}
+	c.mu.Unlock()
+	c.setToken(t)
+	c.debugLog(ctx, "access token refreshed", slog.Time("expiry", t.Expiry))
+	return t.AccessToken, nil
+}
+
+// fromOAuth converts an x/oauth2 token, computing the expiry with the
+// Client's clock and keeping oldRefresh when LWA sent no new one.
+func (c *Client) fromOAuth(ot *oauth2.Token, start time.Time, oldRefresh string) Token {
+	t := Token{AccessToken: ot.AccessToken, RefreshToken: ot.RefreshToken}
+	if t.RefreshToken == "" {
+		t.RefreshToken = oldRefresh
+	}
+	if ot.ExpiresIn > 0 {
+		t.Expiry = start.Add(time.Duration(ot.ExpiresIn) * time.Second)
+	}
+	return t
+}
+
+// dropAccessToken forgets access if it is still the cached access token, so
+// the next call refreshes.
+func (c *Client) dropAccessToken(access string) {
+	c.mu.Lock()
+	if c.tok.AccessToken == access {
+		c.tok.AccessToken, c.tok.Expiry = "", time.Time{}
+	}
+	c.mu.Unlock()
+}
+
+// tokenError converts an LWA failure into an *Error: invalid_grant on a
+// refresh is code 1000, other error statuses their HTTP status, transport
+// failures their libcurl-style code, anything else 1010. No token response
+// body is kept.
+func (c *Client) tokenError(op string, err error) *Error {
+	e := &Error{Op: op, Err: err}
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &re):
+		oauthError(e, re)
+		e.Err = nil // its text holds the raw body
+		switch {
+		case re.ErrorCode == "invalid_grant" && op == "RefreshToken":
+			e.Code = CodeNotAuthenticated
+		case e.StatusCode >= 100 && e.StatusCode <= 999 && (e.StatusCode < 200 || e.StatusCode > 299):
+			e.Code = e.StatusCode
+		default:
+			e.Code = CodeGeneral
+		}
+		if e.OAuthError == "" && e.Message == "" {
+			e.Message = "LWA token endpoint returned an error without an OAuth error body"
+		}
+	case isTransport(err):
+		e.Code = transportCode(err)
+	default:
+		e.Code, e.Message, e.Err = CodeGeneral, "LWA token response is not valid token JSON", nil
+	}
+	return e
+}
+
+// isTransport reports whether err came from the HTTP round trip rather than
+// from x/oauth2's decoding.
+func isTransport(err error) bool {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func (c *Client) debugLog(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if l := c.log(); l != nil {
+		l.LogAttrs(ctx, slog.LevelDebug, "drs: "+msg, attrs...)
+	}
+}

@@ -1,0 +1,389 @@
+package drs_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/amazondrs/drs"
+)
+
+// clock is a settable time source for tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+const orderJSON = `{"eventInstanceId":"amzn1.dash.v2.o.1","detailCode":"TEST_ORDER_PLACED"}`
+
+// TestOneRefreshForManyCallers: 1,000 goroutines on one client whose token
+// has expired cause exactly one token request.
+func TestOneRefreshForManyCallers(t *testing.T) {
+	f := newFake(t)
+	f.handle("/", jsonReply(200, orderJSON))
+	clk := &clock{t: time.Now()}
+	c := f.client(drs.WithClock(clk.now))
+	if _, err := c.Replenish(t.Context(), "s"); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(time.Hour) // the access token is now expired
+	f.tokens.Store(0)
+	hold := make(chan struct{})
+	f.mu.Lock()
+	f.tokenHold = hold // keep the refresh in flight while everyone piles up
+	f.mu.Unlock()
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 1000 {
+		wg.Go(func() {
+			if _, err := c.SubscriptionInfoV1(t.Context()); err != nil && !strings.Contains(err.Error(), "not the JSON") {
+				failed.Add(1)
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(hold)
+	wg.Wait()
+	if n := f.tokens.Load(); n != 1 {
+		t.Errorf("token requests = %d, want exactly 1", n)
+	}
+	if failed.Load() != 0 {
+		t.Errorf("%d calls failed", failed.Load())
+	}
+}
+
+func TestInvalidTokenRefreshesOnceAndRetries(t *testing.T) {
+	f := newFake(t)
+	n := f.handle("/", jsonReply(200, orderJSON))
+	c := f.client()
+	if _, err := c.Replenish(t.Context(), "s"); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.access = "Atza|revoked-by-server" // DRS no longer accepts the cached token
+	f.mu.Unlock()
+	f.tokens.Store(0)
+	n.Store(0)
+	res, err := c.Replenish(t.Context(), "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DetailCode != drs.TestOrderPlaced || f.tokens.Load() != 1 || n.Load() != 2 {
+		t.Errorf("detail %s, token requests %d, DRS requests %d; want TEST_ORDER_PLACED, 1, 2", res.DetailCode, f.tokens.Load(), n.Load())
+	}
+
+	// A token DRS keeps refusing gives up after one refresh.
+	always := newFake(t)
+	m := always.handle("/", nil)
+	always.mux = http.NewServeMux()
+	always.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/auth/o2/token" {
+			always.token(w, r)
+			return
+		}
+		m.Add(1)
+		w.Header().Set("X-Amzn-Errortype", "InvalidTokenException:x")
+		jsonReply(400, `{"message":"Invalid token"}`)(w, r)
+	})
+	_, err = always.client().Replenish(t.Context(), "s")
+	wantCode(t, err, 400)
+	if !errors.Is(err, drs.ErrInvalidToken) || m.Load() != 2 || always.tokens.Load() != 2 {
+		t.Errorf("err %v, DRS requests %d, token requests %d; want ErrInvalidToken, 2, 2", err, m.Load(), always.tokens.Load())
+	}
+}
+
+func TestNotAuthenticated(t *testing.T) {
+	f := newFake(t)
+	n := f.handle("/", jsonReply(200, orderJSON))
+	c := f.client()
+	c.SetRefreshToken("")
+	_, err := c.Replenish(t.Context(), "s")
+	wantCode(t, err, drs.CodeNotAuthenticated)
+	if !errors.Is(err, drs.ErrNotAuthenticated) || n.Load() != 0 || f.tokens.Load() != 0 {
+		t.Errorf("err %v, requests %d/%d", err, n.Load(), f.tokens.Load())
+	}
+
+	// LWA rejects the refresh token: code 1000, the access token is dropped.
+	clk := &clock{t: time.Now()}
+	c = f.client(drs.WithClock(clk.now))
+	if _, err := c.Replenish(t.Context(), "s"); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.refresh = "Atzr|some-other"
+	f.mu.Unlock()
+	clk.advance(2 * time.Hour)
+	_, err = c.Replenish(t.Context(), "s")
+	e := wantCode(t, err, drs.CodeNotAuthenticated)
+	if e.OAuthError != "invalid_grant" || e.StatusCode != 400 || e.ErrorType != "" && e.ErrorType != "OA2InvalidRequestException" {
+		t.Errorf("error fields = %+v", e)
+	}
+	if tok := c.Token(); tok.AccessToken != "" || tok.RefreshToken != testRefresh {
+		t.Errorf("after invalid_grant token = %v, want access dropped and refresh kept", tok)
+	}
+	assertNoSecrets(t, "error", err.Error())
+}
+
+func TestTokenCachedUntilShortlyBeforeExpiry(t *testing.T) {
+	f := newFake(t)
+	f.handle("/", jsonReply(200, orderJSON))
+	clk := &clock{t: time.Now()}
+	c := f.client(drs.WithClock(clk.now))
+	for range 3 {
+		if _, err := c.Replenish(t.Context(), "s"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.advance(58 * time.Minute)
+	c.Replenish(t.Context(), "s")
+	if f.tokens.Load() != 1 {
+		t.Fatalf("token requests = %d before expiry, want 1", f.tokens.Load())
+	}
+	clk.advance(90 * time.Second) // within a minute of expiry
+	c.Replenish(t.Context(), "s")
+	if f.tokens.Load() != 2 {
+		t.Fatalf("token requests = %d near expiry, want 2", f.tokens.Load())
+	}
+	if got := f.lastForm; got.Get("grant_type") != "refresh_token" || got.Get("refresh_token") != testRefresh ||
+		got.Get("client_id") != testClientID || got.Get("client_secret") != testClientSecret {
+		t.Errorf("refresh form = %v", got)
+	}
+}
+
+func TestTokenChangeHook(t *testing.T) {
+	f := newFake(t)
+	f.handle("/", jsonReply(200, orderJSON))
+	var mu sync.Mutex
+	var seen []string
+	hook := drs.WithTokenChange(func(tk drs.Token) { mu.Lock(); seen = append(seen, tk.RefreshToken); mu.Unlock() })
+	clk := &clock{t: time.Now()}
+	c := f.client(hook, drs.WithClock(clk.now))
+
+	c.Replenish(t.Context(), "s") // same refresh token back: no call
+	f.mu.Lock()
+	f.rotateTo = "Atzr|rotated"
+	f.mu.Unlock()
+	clk.advance(2 * time.Hour)
+	c.Replenish(t.Context(), "s") // rotated: one call
+	if _, err := c.Exchange(t.Context(), "good-code", "http://127.0.0.1:8182/callback"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Deregister(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Atzr|rotated", "Atzr|from-code", ""}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Errorf("hook saw %q, want %q", seen, want)
+	}
+	if c.RefreshToken() != "" {
+		t.Errorf("refresh token kept after deregistration")
+	}
+}
+
+func TestExchange(t *testing.T) {
+	f := newFake(t)
+	c := f.client()
+	c.SetRefreshToken("")
+	_, err := c.Exchange(t.Context(), "bad-code", "http://127.0.0.1:8182/callback")
+	e := wantCode(t, err, 400)
+	if e.OAuthError != "invalid_grant" || f.tokens.Load() != 1 {
+		t.Errorf("error %+v after %d token requests; want invalid_grant after exactly 1", e, f.tokens.Load())
+	}
+	tok, err := c.Exchange(t.Context(), "good-code", "http://127.0.0.1:8182/callback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.RefreshToken != "Atzr|from-code" || c.RefreshToken() != "Atzr|from-code" || tok.Expiry.IsZero() {
+		t.Errorf("token = %v", tok)
+	}
+	form := f.lastForm
+	if form.Get("grant_type") != "authorization_code" || form.Get("code") != "good-code" || form.Get("redirect_uri") != "http://127.0.0.1:8182/callback" ||
+		form.Get("client_secret") != testClientSecret {
+		t.Errorf("exchange form = %v", form)
+	}
+	_, err = c.Exchange(t.Context(), "", "x")
+	wantCode(t, err, drs.CodeGeneral)
+
+	// Bad client secret: 401 invalid_client.
+	bad, _ := drs.New(testClientID, "wrong", drs.WithEndpoints(f.endpoints()))
+	_, err = bad.Exchange(t.Context(), "good-code", "x")
+	if e := wantCode(t, err, 401); e.OAuthError != "invalid_client" {
+		t.Errorf("error = %+v", e)
+	}
+	assertNoSecrets(t, "error", err.Error(), "wrong")
+}
+
+func TestAuthCodeURL(t *testing.T) {
+	f := newFake(t)
+	c := f.client()
+	u, err := c.AuthCodeURL("st8", drs.AuthParams{DeviceModel: "Model-1", Serial: "SN_1", TestDevice: true, NonLive: true, RedirectURL: "https://agent.example/login"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu, _ := url.Parse(u)
+	q := pu.Query()
+	if pu.Path != "/ap/oa" || q.Get("client_id") != testClientID || q.Get("scope") != "dash:replenish" || q.Get("response_type") != "code" ||
+		q.Get("redirect_uri") != "https://agent.example/login" || q.Get("state") != "st8" {
+		t.Errorf("authorize URL = %s", u)
+	}
+	var sd map[string]map[string]any
+	if err := json.Unmarshal([]byte(q.Get("scope_data")), &sd); err != nil {
+		t.Fatal(err)
+	}
+	r := sd["dash:replenish"]
+	if r["device_model"] != "Model-1" || r["serial"] != "SN_1" || r["is_test_device"] != true || r["should_include_non_live"] != true {
+		t.Errorf("scope_data = %v", sd)
+	}
+	u, _ = c.AuthCodeURL("x", drs.AuthParams{DeviceModel: "M", Serial: "S", RedirectURL: "https://a/"})
+	pu, _ = url.Parse(u)
+	if strings.Contains(pu.Query().Get("scope_data"), "non_live") {
+		t.Errorf("should_include_non_live sent for a live device: %s", u)
+	}
+	for _, p := range []drs.AuthParams{{Serial: "S", RedirectURL: "r"}, {DeviceModel: "M", Serial: "bad serial", RedirectURL: "r"}, {DeviceModel: "M", Serial: "S"}} {
+		if _, err := c.AuthCodeURL("x", p); drs.Code(err) != drs.CodeGeneral {
+			t.Errorf("AuthCodeURL(%+v) error = %v, want code 1010", p, err)
+		}
+	}
+}
+
+func TestRetries(t *testing.T) {
+	f := newFake(t)
+	var n atomic.Int64
+	f.handle("/", func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "0")
+			jsonReply(503, `{"message":"busy"}`)(w, r)
+		case 2:
+			jsonReply(429, `{"message":"slow"}`)(w, r)
+		default:
+			jsonReply(200, `{"slotsSubscriptionStatus":{"a":true}}`)(w, r)
+		}
+	})
+	if _, err := f.client().SubscriptionInfoV1(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 3 {
+		t.Errorf("requests = %d, want 3", n.Load())
+	}
+
+	// A Retry-After longer than MaxDelay is not waited for.
+	g := newFake(t)
+	m := g.handle("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		jsonReply(429, `{"message":"slow"}`)(w, r)
+	})
+	start := time.Now()
+	_, err := g.client().SubscriptionInfoV1(t.Context())
+	wantCode(t, err, 429)
+	if m.Load() != 1 || time.Since(start) > 5*time.Second {
+		t.Errorf("requests = %d after %v, want 1 at once", m.Load(), time.Since(start))
+	}
+}
+
+// refuseFirst fails the first round trip as a refused dial, then passes.
+type refuseFirst struct {
+	n    atomic.Int64
+	base http.RoundTripper
+}
+
+func (r *refuseFirst) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Path != "/auth/o2/token" && r.n.Add(1) == 1 {
+		return nil, &url.Error{Op: "Post", URL: req.URL.String(), Err: &netOpError}
+	}
+	return r.base.RoundTrip(req)
+}
+
+func TestReplenishRetriedOnlyWhenNeverSent(t *testing.T) {
+	f := newFake(t)
+	n := f.handle("/", jsonReply(200, orderJSON))
+	rt := &refuseFirst{base: http.DefaultTransport}
+	c := f.client(drs.WithHTTPClient(&http.Client{Transport: rt}))
+	res, err := c.Replenish(t.Context(), "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DetailCode != drs.TestOrderPlaced || n.Load() != 1 || rt.n.Load() != 2 {
+		t.Errorf("server saw %d orders after %d attempts", n.Load(), rt.n.Load())
+	}
+}
+
+func TestDebugOutputHasNoSecrets(t *testing.T) {
+	f := newFake(t)
+	f.handle("/", jsonReply(200, orderJSON))
+	var buf bytes.Buffer
+	c := f.client(drs.WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	c.Replenish(t.Context(), "s")
+	if buf.Len() != 0 {
+		t.Fatalf("debug output while debug is off: %s", buf.String())
+	}
+	c.SetDebug(true)
+	c.Exchange(t.Context(), "good-code", "http://x/cb")
+	c.Exchange(t.Context(), "bad-code", "http://x/cb")
+	c.Replenish(t.Context(), "s")
+	f.mu.Lock()
+	f.access = ""
+	f.mu.Unlock()
+	c.Replenish(t.Context(), "s")
+	out := buf.String()
+	if !strings.Contains(out, "op=Replenish") || !strings.Contains(out, "device linked") {
+		t.Errorf("debug output lacks the calls:\n%s", out)
+	}
+	assertNoSecrets(t, "debug output", out, "Atzr|from-code", "good-code")
+	tok := c.Token()
+	if s := tok.String(); strings.Contains(s, "Atz") {
+		t.Errorf("Token.String leaks: %s", s)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, tc := range []struct{ id, secret string }{{"", "s"}, {" ", "s"}, {"id", ""}, {"id", "\t"}, {" id", "s"}} {
+		if _, err := drs.New(tc.id, tc.secret); drs.Code(err) != drs.CodeGeneral || !strings.Contains(err.Error(), "client") {
+			t.Errorf("New(%q, %q) error = %v", tc.id, tc.secret, err)
+		}
+	}
+	if _, err := drs.New("id", "s", drs.WithEndpoints(drs.Endpoints{DRS: "ftp://x", AuthURL: "https://a", TokenURL: "https://t"})); err == nil ||
+		!strings.Contains(err.Error(), "DRS") {
+		t.Errorf("bad endpoint accepted: %v", err)
+	}
+	if _, err := drs.New("id", "s", drs.WithRetryPolicy(drs.RetryPolicy{})); err == nil {
+		t.Error("zero retry policy accepted")
+	}
+}
+
+func TestEmulatorHostEnv(t *testing.T) {
+	t.Setenv(drs.EmulatorHostEnv, "127.0.0.1:9999")
+	c, err := drs.New("id", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Endpoints(); got != drs.EmulatorEndpoints("127.0.0.1:9999") || got.TokenURL != "http://127.0.0.1:9999/auth/o2/token" {
+		t.Errorf("endpoints = %+v", got)
+	}
+	c, _ = drs.New("id", "s", drs.WithEndpoints(drs.EUEndpoints))
+	if c.Endpoints() != drs.EUEndpoints {
+		t.Error("an explicit endpoint option must win over the environment")
+	}
+	t.Setenv(drs.EmulatorHostEnv, "")
+	c, _ = drs.New("id", "s")
+	if c.Endpoints() != drs.NAEndpoints {
+		t.Errorf("default endpoints = %+v", c.Endpoints())
+	}
+}

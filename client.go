@@ -1,0 +1,158 @@
+package drs
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+)
+
+// Client talks to DRS and LWA for one device. It is safe for concurrent use;
+// concurrent calls share one cached access token and at most one refresh runs
+// at a time.
+type Client struct {
+	oauth     *oauth2.Config
+	endpoints Endpoints
+	hc        *http.Client // DRS calls
+	tokenHC   *http.Client // LWA calls, through bufferingTransport
+	now       func() time.Time
+	retry     RetryPolicy
+	onChange  func(Token)
+
+	logger *slog.Logger
+	debug  atomic.Bool
+
+	mu  sync.Mutex
+	tok Token
+
+	refreshes singleflight.Group
+	login     atomic.Bool // a login is running (see Client.BeginLogin)
+}
+
+// defaultHTTPClient is shared by every Client that is not given its own, so
+// thousands of clients share one connection pool.
+var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
+
+// New returns a Client for the LWA security profile clientID/clientSecret.
+// Empty or blank credentials are an error. The Client has no token yet: call
+// [Client.SetRefreshToken] or link the device with the login flow.
+func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
+	switch {
+	case strings.TrimSpace(clientID) == "":
+		return nil, &Error{Code: CodeGeneral, Op: "New", Message: "client ID is empty"}
+	case strings.TrimSpace(clientSecret) == "":
+		return nil, &Error{Code: CodeGeneral, Op: "New", Message: "client secret is empty"}
+	case clientID != strings.TrimSpace(clientID):
+		return nil, &Error{Code: CodeGeneral, Op: "New", Message: "client ID has leading or trailing white space"}
+	case clientSecret != strings.TrimSpace(clientSecret):
+		return nil, &Error{Code: CodeGeneral, Op: "New", Message: "client secret has leading or trailing white space"}
+	}
+	o := options{httpClient: defaultHTTPClient, now: time.Now, retry: DefaultRetryPolicy}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, &Error{Code: CodeGeneral, Op: "New", Message: err.Error()}
+		}
+	}
+	ep := defaultEndpoints()
+	if o.endpoints != nil {
+		ep = *o.endpoints
+	}
+	if err := ep.validate(); err != nil {
+		return nil, &Error{Code: CodeGeneral, Op: "New", Message: err.Error() + " (from $" + EmulatorHostEnv + ")"}
+	}
+	ep.DRS = strings.TrimRight(ep.DRS, "/")
+	if o.logger == nil {
+		o.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	c := &Client{
+		oauth: &oauth2.Config{
+			ClientID:     clientID,
+			ClientSecret: clientSecret,
+			Endpoint:     oauth2.Endpoint{AuthURL: ep.AuthURL, TokenURL: ep.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
+			Scopes:       []string{Scope},
+		},
+		endpoints: ep,
+		hc:        o.httpClient,
+		tokenHC:   tokenHTTPClient(o.httpClient),
+		now:       o.now,
+		retry:     o.retry,
+		onChange:  o.tokenChange,
+		logger:    o.logger,
+	}
+	c.debug.Store(o.debug)
+	return c, nil
+}
+
+// ClientID returns the LWA client ID the Client was created with.
+func (c *Client) ClientID() string { return c.oauth.ClientID }
+
+// Endpoints returns the URLs the Client talks to.
+func (c *Client) Endpoints() Endpoints { return c.endpoints }
+
+// SetDebug turns debug output on or off, like the seed's setDebug. Debug
+// output goes to the logger given with [WithLogger] (stderr by default) at
+// level Debug, and never holds a token or the client secret.
+func (c *Client) SetDebug(on bool) { c.debug.Store(on) }
+
+// SetRefreshToken makes the Client use refreshToken from now on, dropping any
+// cached access token, like the seed's setRefreshToken. An empty string
+// forgets the token. It does not call the [WithTokenChange] hook.
+func (c *Client) SetRefreshToken(refreshToken string) {
+	c.mu.Lock()
+	c.tok = Token{RefreshToken: strings.TrimSpace(refreshToken)}
+	c.mu.Unlock()
+}
+
+// RefreshToken returns the refresh token in use, or "" if none is set, like
+// the seed's getRefreshToken.
+func (c *Client) RefreshToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tok.RefreshToken
+}
+
+// Token returns a copy of the Client's current tokens.
+func (c *Client) Token() Token {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tok
+}
+
+// SetToken replaces the Client's tokens, e.g. with ones restored from a
+// store. It does not call the [WithTokenChange] hook.
+func (c *Client) SetToken(t Token) {
+	c.mu.Lock()
+	c.tok = t
+	c.mu.Unlock()
+}
+
+// log returns the debug logger, or nil when debug output is off.
+func (c *Client) log() *slog.Logger {
+	if !c.debug.Load() {
+		return nil
+	}
+	return c.logger
+}
+
+// setToken stores t and calls the change hook if the refresh token changed.
+func (c *Client) setToken(t Token) {
+	c.mu.Lock()
+	changed := c.tok.RefreshToken != t.RefreshToken
+	c.tok = t
+	c.mu.Unlock()
+	if changed && c.onChange != nil {
+		c.onChange(t)
+	}
+}
+
+var errNoRefreshToken = errors.New("no refresh token: call SetRefreshToken or link the device with the login flow")

@@ -1,0 +1,251 @@
+package drs
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/oauth2"
+)
+
+// The seed library's error codes. 0 is success; 1-99 are transport failures,
+// numbered like libcurl's (the seed ran on a libcurl-based HTTP stack); 100-999
+// are the HTTP status Amazon answered with; the rest are the library's own.
+const (
+	CodeOK                  = 0    // no error
+	CodeUnsupportedProtocol = 1    // the URL's scheme is not http or https
+	CodeCouldNotResolveHost = 6    // DNS lookup failed
+	CodeCouldNotConnect     = 7    // the connection was refused or could not be made
+	CodePartialBody         = 18   // the response body ended before its declared length
+	CodeTimeout             = 28   // the request or the context timed out
+	CodeTLS                 = 35   // the TLS handshake or certificate check failed
+	CodeAborted             = 42   // the context was cancelled
+	CodeEmptyReply          = 52   // the server closed the connection without a response
+	CodeSendError           = 55   // sending the request failed
+	CodeReceiveError        = 56   // receiving the response failed (connection reset, ...)
+	CodeBodyTooLarge        = 63   // the response body exceeds the 1 MiB cap
+	CodeNotAuthenticated    = 1000 // no refresh token, or LWA rejected it
+	CodeLoginInProgress     = 1001 // a login is already running
+	CodeGeneral             = 1010 // anything else: bad input, a response that is not the JSON expected, ...
+)
+
+// Error is the error every Client method returns (possibly wrapped). Code is
+// the seed library's numeric code; the other fields keep what Amazon said.
+// Use [errors.As] to reach it and [errors.Is] with the Err* sentinels to branch.
+// No field holds a token or the client secret.
+type Error struct {
+	// Code is the seed library's error code (see the Code* constants).
+	Code int
+	// Op names the operation, e.g. "Replenish" or "RefreshToken".
+	Op string
+	// StatusCode is the HTTP status of the response, 0 if there was none.
+	StatusCode int
+	// Message is Amazon's "message" from a DRS error body, or the library's
+	// own description of the failure.
+	Message string
+	// ErrorType is the part of the X-Amzn-Errortype header before ':', e.g.
+	// "InvalidTokenException".
+	ErrorType string
+	// RequestID is the X-Amzn-Requestid header, for Amazon support.
+	RequestID string
+	// OAuthError and OAuthErrorDescription are LWA's "error" and
+	// "error_description", e.g. "invalid_grant".
+	OAuthError            string
+	OAuthErrorDescription string
+	// Body is the raw response body of a DRS error (capped at 1 MiB). It is
+	// never kept for token responses, which may hold tokens.
+	Body []byte
+	// Err is the underlying cause, if any.
+	Err error
+
+	final bool // not to be retried: a retry already happened deeper down
+}
+
+// Error describes the failure on one line, without secrets.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("drs: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	switch {
+	case e.StatusCode != 0:
+		b.WriteString("HTTP ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		if e.ErrorType != "" {
+			b.WriteString(" " + e.ErrorType)
+		}
+		if e.OAuthError != "" {
+			b.WriteString(" " + e.OAuthError)
+		}
+		if msg := firstNonEmpty(e.Message, e.OAuthErrorDescription); msg != "" {
+			b.WriteString(": " + msg)
+		}
+	case e.Message != "":
+		b.WriteString(e.Message)
+	case e.Err != nil:
+		b.WriteString(e.Err.Error())
+	default:
+		b.WriteString("error")
+	}
+	if e.StatusCode != 0 && e.Message == "" && e.OAuthError == "" && e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	} else if e.StatusCode == 0 && e.Message != "" && e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	b.WriteString(" (code " + strconv.Itoa(e.Code) + ")")
+	if e.RequestID != "" {
+		b.WriteString(" [request id " + e.RequestID + "]")
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether e matches one of the Err* sentinels.
+func (e *Error) Is(target error) bool {
+	s, ok := target.(*sentinel)
+	return ok && s.match(e)
+}
+
+// Temporary reports whether the same call may succeed later: a transport
+// failure, HTTP 429 or a 5xx.
+func (e *Error) Temporary() bool {
+	return (e.Code > 0 && e.Code < 100 && e.Code != CodeUnsupportedProtocol && e.Code != CodeBodyTooLarge) ||
+		e.StatusCode == 429 || e.StatusCode >= 500
+}
+
+type sentinel struct {
+	text  string
+	match func(*Error) bool
+}
+
+func (s *sentinel) Error() string { return "drs: " + s.text }
+
+// Sentinels for errors.Is. Each matches an [*Error] by what callers decide on.
+var (
+	// ErrNotAuthenticated matches code 1000: there is no refresh token, or LWA
+	// rejected it (invalid_grant); the device must be linked again.
+	ErrNotAuthenticated error = &sentinel{"not authenticated", func(e *Error) bool { return e.Code == CodeNotAuthenticated }}
+	// ErrLoginInProgress matches code 1001.
+	ErrLoginInProgress error = &sentinel{"login already in progress", func(e *Error) bool { return e.Code == CodeLoginInProgress }}
+	// ErrGeneral matches code 1010.
+	ErrGeneral error = &sentinel{"general error", func(e *Error) bool { return e.Code == CodeGeneral }}
+	// ErrTransport matches codes 1-99: the request or response did not make it.
+	ErrTransport error = &sentinel{"transport failure", func(e *Error) bool { return e.Code > 0 && e.Code < 100 }}
+	// ErrHTTP matches codes 100-999: the server answered with an error status.
+	ErrHTTP error = &sentinel{"HTTP error status", func(e *Error) bool { return e.Code >= 100 && e.Code < 1000 }}
+	// ErrTimeout matches code 28.
+	ErrTimeout error = &sentinel{"timeout", func(e *Error) bool { return e.Code == CodeTimeout }}
+	// ErrInvalidToken matches DRS's 400 "Invalid token" (InvalidTokenException)
+	// that survived one refresh and retry.
+	ErrInvalidToken error = &sentinel{"invalid token", func(e *Error) bool {
+		return e.StatusCode == 400 && (e.ErrorType == "InvalidTokenException" || e.Message == "Invalid token")
+	}}
+	// ErrSlotNotFound matches DRS's 404 for an unknown slot.
+	ErrSlotNotFound error = &sentinel{"slot not found", func(e *Error) bool { return e.StatusCode == 404 }}
+	// ErrRateLimited matches HTTP 429.
+	ErrRateLimited error = &sentinel{"rate limited", func(e *Error) bool { return e.StatusCode == 429 }}
+)
+
+// Code returns the seed library's error code for err: 0 for nil, the code of
+// an [*Error] in err's chain, and 1010 for any other error.
+func Code(err error) int {
+	if err == nil {
+		return CodeOK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeGeneral
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// errBodyTooLarge is returned when a response body exceeds maxBodySize.
+var errBodyTooLarge = errors.New("response body exceeds 1 MiB")
+
+// transportCode maps a failed round trip or body read to a libcurl-style code.
+func transportCode(err error) int {
+	var (
+		dnsErr  *net.DNSError
+		certErr *tls.CertificateVerificationError
+		hdrErr  tls.RecordHeaderError
+		alert   tls.AlertError
+		uaErr   x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+		netErr  net.Error
+	)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return CodeBodyTooLarge
+	case errors.Is(err, context.Canceled):
+		return CodeAborted
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return CodeTimeout
+	case errors.As(err, &dnsErr):
+		return CodeCouldNotResolveHost
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return CodeCouldNotConnect
+	case errors.As(err, &certErr), errors.As(err, &hdrErr), errors.As(err, &alert), errors.As(err, &uaErr),
+		errors.As(err, &hostErr), errors.As(err, &invErr), strings.Contains(err.Error(), "tls: "),
+		strings.Contains(err.Error(), "HTTP response to HTTPS client"):
+		return CodeTLS
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return CodePartialBody
+	case errors.Is(err, io.EOF):
+		return CodeEmptyReply
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return CodeReceiveError
+	case strings.Contains(err.Error(), "unsupported protocol scheme"):
+		return CodeUnsupportedProtocol
+	}
+	return CodeReceiveError
+}
+
+// neverSent reports whether err proves the request never reached the server:
+// the host did not resolve or the connection was refused.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	return errors.As(err, &opErr) && opErr.Op == "dial" && errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// oauthError fills e from an LWA error response.
+func oauthError(e *Error, re *oauth2.RetrieveError) {
+	e.OAuthError = re.ErrorCode
+	e.OAuthErrorDescription = re.ErrorDescription
+	if re.Response != nil {
+		e.StatusCode = re.Response.StatusCode
+		e.RequestID = re.Response.Header.Get("X-Amzn-Requestid")
+		e.ErrorType = errorType(re.Response.Header.Get("X-Amzn-Errortype"))
+	}
+}
+
+// errorType returns the part of an X-Amzn-Errortype value before ':'.
+func errorType(h string) string {
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	return strings.TrimSpace(h)
+}

@@ -1,0 +1,48 @@
+package drs
+
+import (
+	"context"
+	"time"
+)
+
+// OrderItem is one item of an order.
+type OrderItem struct {
+	ASIN                 string    `json:"asin"`
+	ExpectedDeliveryDate time.Time `json:"expectedDeliveryDate"`
+	Quantity             int       `json:"quantity"`
+	SlotID               string    `json:"slotId"`
+	// Status is the item's state, e.g. "Processing" (the full list is not
+	// documented).
+	Status string `json:"status"`
+}
+
+// OrderInfo describes an order placed by Replenish.
+type OrderInfo struct {
+	InstanceID string      `json:"instanceId"`
+	Items      []OrderItem `json:"orderItems"`
+	// Response is the raw answer, for fields Amazon may add.
+	Response *Response `json:"-"`
+}
+
+// OrderInfo returns the order with the given event instance ID (from
+// [ReplenishResult.EventInstanceID] or an SNS notification).
+//
+// Amazon: https://developer.amazon.com/docs/dash/getorderinfo-endpoint.html
+func (c *Client) OrderInfo(ctx context.Context, eventInstanceID string) (*OrderInfo, error) {
+	seg, err := pathSegment("event instance ID", eventInstanceID)
+	if err != nil {
+		return nil, &Error{Code: CodeGeneral, Op: opOrderInfo.name, Message: err.Error()}
+	}
+	var res struct {
+		Data *OrderInfo `json:"orderInfoData"`
+	}
+	resp, err := c.call(ctx, opOrderInfo, "/getOrderInfo/"+seg, nil, &res)
+	if err != nil {
+		return nil, err
+	}
+	if res.Data == nil {
+		return nil, c.decodeError(opOrderInfo, resp, errMissing("orderInfoData"))
+	}
+	res.Data.Response = resp
+	return res.Data, nil
+}
