@@ -1,0 +1,304 @@
+package drs
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/amazondrs/drs/store"
+)
+
+// Device describes the device a login links.
+type Device struct {
+	// Model is the DRS portal's Model ID.
+	Model string
+	// Serial identifies this device instance.
+	Serial string
+	// TestDevice makes the device's orders test orders.
+	TestDevice bool
+	// NonLive allows a model that has not passed certification.
+	NonLive bool
+}
+
+// LoginConfig configures a [LoginHandler].
+type LoginConfig struct {
+	// RedirectURL is the public URL the handler is mounted at. It must equal
+	// an Allowed Return URL of the LWA security profile. It is required and
+	// never derived from a request's Host header.
+	RedirectURL string
+	// States keeps pending logins between the redirect to LWA and the
+	// return trip. Default: in memory. Agents running on several machines
+	// share one (e.g. store/pgstore) and one StateKey.
+	States store.StateStore
+	// StateKey signs state values (HMAC-SHA256) so forged ones are refused
+	// before any lookup. Default: 32 random bytes per handler.
+	StateKey []byte
+	// StateTTL is how long a customer may take at LWA. Default: 10 minutes.
+	StateTTL time.Duration
+	// ClientFor returns the Client for a device whose login was started on
+	// another instance; optional.
+	ClientFor func(store.Key) (*Client, error)
+	// Now replaces time.Now for state expiry; tests use it.
+	Now func() time.Time
+}
+
+// LoginHandler re-creates the seed's login(): mounted at the RedirectURL's
+// path on any router, it sends the customer's browser to LWA and, on the
+// return trip, checks the state, exchanges the code once, stores the tokens
+// in the Client and reports the outcome.
+//
+// The lifecycle follows the seed: [LoginHandler.Start] begins a login for a
+// Client and device, and fails with code 1001 ([ErrLoginInProgress]) while
+// that Client has a login running. A plain GET of the route redirects to
+// LWA; with several devices started, ?serial=S picks one. The return trip
+// ends the login: on success, or on an LWA error or a failed exchange tied
+// to a valid state. A missing, forged, replayed or expired state is refused
+// (nothing is exchanged) and reported to the callback with code 1010, but
+// the login keeps running, since the customer's real return may still come.
+// While no login is running the route answers 503 until Start is called
+// again.
+type LoginHandler struct {
+	cfg LoginConfig
+
+	mu      sync.Mutex
+	running map[store.Key]*pendingLogin
+}
+
+type pendingLogin struct {
+	c      *Client
+	dev    Device
+	notify func(error, Token)
+}
+
+// NewLoginHandler returns a handler for cfg.
+func NewLoginHandler(cfg LoginConfig) (*LoginHandler, error) {
+	u, err := url.Parse(cfg.RedirectURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, &Error{Code: CodeGeneral, Op: "NewLoginHandler", Message: fmt.Sprintf("RedirectURL %q must be an absolute http(s) URL without query or fragment", cfg.RedirectURL)}
+	}
+	if cfg.States == nil {
+		cfg.States = store.Memory()
+	}
+	if cfg.StateKey == nil {
+		cfg.StateKey = make([]byte, 32)
+		rand.Read(cfg.StateKey)
+	}
+	if len(cfg.StateKey) < 16 {
+		return nil, &Error{Code: CodeGeneral, Op: "NewLoginHandler", Message: "StateKey must be at least 16 bytes"}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.StateTTL <= 0 {
+		cfg.StateTTL = 10 * time.Minute
+	}
+	return &LoginHandler{cfg: cfg, running: map[store.Key]*pendingLogin{}}, nil
+}
+
+func deviceKey(c *Client, d Device) store.Key {
+	return store.Key{ClientID: c.ClientID(), DeviceModel: d.Model, Serial: d.Serial}
+}
+
+// Start begins a login for c and device d, like the seed's login(); once it
+// ends, onAuthenticated (which may be nil) is called with nil and the new
+// tokens, or with the error. It fails with code 1001 while c has a login
+// running, and with 1010 if d is malformed.
+func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error, tok Token)) error {
+	if err := (AuthParams{DeviceModel: d.Model, Serial: d.Serial, RedirectURL: h.cfg.RedirectURL}).Validate(); err != nil {
+		return &Error{Code: CodeGeneral, Op: "Login", Message: err.Error()}
+	}
+	if !c.login.CompareAndSwap(false, true) {
+		return &Error{Code: CodeLoginInProgress, Op: "Login", Message: "a login is already running for this client"}
+	}
+	h.mu.Lock()
+	h.running[deviceKey(c, d)] = &pendingLogin{c: c, dev: d, notify: onAuthenticated}
+	h.mu.Unlock()
+	c.debugLog(context.Background(), "login started", slog.String("model", d.Model), slog.String("serial", d.Serial))
+	return nil
+}
+
+// AuthURL returns the LWA authorize URL, with a fresh state, for the login
+// running for c. It is what a plain GET of the route redirects to.
+func (h *LoginHandler) AuthURL(ctx context.Context, c *Client) (string, error) {
+	h.mu.Lock()
+	var p *pendingLogin
+	for _, v := range h.running {
+		if v.c == c {
+			p = v
+		}
+	}
+	h.mu.Unlock()
+	if p == nil {
+		return "", &Error{Code: CodeGeneral, Op: "Login", Message: "no login is running for this client: call Start first"}
+	}
+	return h.authURL(ctx, p)
+}
+
+func (h *LoginHandler) authURL(ctx context.Context, p *pendingLogin) (string, error) {
+	id := make([]byte, 18)
+	rand.Read(id)
+	sid := base64.RawURLEncoding.EncodeToString(id)
+	ls := store.LoginState{Key: deviceKey(p.c, p.dev), TestDevice: p.dev.TestDevice, NonLive: p.dev.NonLive,
+		RedirectURL: h.cfg.RedirectURL, Expires: h.cfg.Now().Add(h.cfg.StateTTL)}
+	if err := h.cfg.States.PutState(ctx, sid, ls); err != nil {
+		return "", &Error{Code: CodeGeneral, Op: "Login", Message: "saving login state", Err: err}
+	}
+	return p.c.AuthCodeURL(sid+"."+h.sign(sid), AuthParams{DeviceModel: p.dev.Model, Serial: p.dev.Serial,
+		TestDevice: p.dev.TestDevice, NonLive: p.dev.NonLive, RedirectURL: h.cfg.RedirectURL})
+}
+
+func (h *LoginHandler) sign(id string) string {
+	m := hmac.New(sha256.New, h.cfg.StateKey)
+	m.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// ServeHTTP redirects a plain GET to LWA and finishes the login on the
+// return trip.
+func (h *LoginHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open this page with a plain GET.")
+		return
+	}
+	q := r.URL.Query()
+	if q.Has("state") || q.Has("code") || q.Has("error") {
+		status, title, msg := h.finish(r.Context(), q)
+		writePage(w, status, title, msg)
+		return
+	}
+	p, status, msg := h.pick(q.Get("serial"))
+	if p == nil {
+		writePage(w, status, "Cannot start linking", msg)
+		return
+	}
+	u, err := h.authURL(r.Context(), p)
+	if err != nil {
+		writePage(w, http.StatusInternalServerError, "Cannot start linking", "The agent could not start the login. Try again later.")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// pick chooses the running login a plain GET is for.
+func (h *LoginHandler) pick(serial string) (*pendingLogin, int, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var found []*pendingLogin
+	for k, p := range h.running {
+		if serial == "" || k.Serial == serial {
+			found = append(found, p)
+		}
+	}
+	switch {
+	case len(h.running) == 0:
+		return nil, http.StatusServiceUnavailable, "No device login is in progress. Start a login in the agent, then open this page again."
+	case len(found) == 0:
+		return nil, http.StatusNotFound, "No login is in progress for that device."
+	case len(found) > 1:
+		return nil, http.StatusBadRequest, "Several devices are waiting to be linked: add ?serial=<device serial> to the address."
+	}
+	return found[0], 0, ""
+}
+
+// Complete finishes a login from the URL the customer's browser landed on
+// (for agents that cannot receive the redirect, e.g. a CLI on another
+// machine). It applies the same checks as the route.
+func (h *LoginHandler) Complete(ctx context.Context, callbackURL string) error {
+	u, err := url.Parse(strings.TrimSpace(callbackURL))
+	if err != nil {
+		return &Error{Code: CodeGeneral, Op: "Login", Message: "the pasted URL is not a URL"}
+	}
+	if status, _, msg := h.finish(ctx, u.Query()); status != http.StatusOK {
+		return &Error{Code: CodeGeneral, Op: "Login", Message: msg}
+	}
+	return nil
+}
+
+// finish handles a return trip and returns the page to show.
+func (h *LoginHandler) finish(ctx context.Context, q url.Values) (int, string, string) {
+	state := q.Get("state")
+	id, sig, _ := strings.Cut(state, ".")
+	var ls store.LoginState
+	err := errors.New("the state parameter is missing or was not issued by this agent")
+	if id != "" && hmac.Equal([]byte(sig), []byte(h.sign(id))) {
+		ls, err = h.cfg.States.TakeState(ctx, id, h.cfg.Now())
+		if err != nil {
+			err = errors.New("this login link was already used or has expired")
+		}
+	}
+	if err != nil {
+		h.notifyOnly(&Error{Code: CodeGeneral, Op: "Login", Message: err.Error()})
+		return http.StatusBadRequest, "Linking failed", "This sign-in link is not valid: " + err.Error() + ". Start again from the agent's login page."
+	}
+	p := h.take(ls.Key)
+	if p == nil && h.cfg.ClientFor != nil {
+		if c, cerr := h.cfg.ClientFor(ls.Key); cerr == nil && c != nil {
+			p = &pendingLogin{c: c, dev: Device{Model: ls.Key.DeviceModel, Serial: ls.Key.Serial, TestDevice: ls.TestDevice, NonLive: ls.NonLive}}
+		}
+	}
+	if p == nil {
+		return http.StatusServiceUnavailable, "Linking failed", "No login is in progress for this device any more. Start a login in the agent again."
+	}
+	var tok Token
+	switch {
+	case q.Get("error") != "":
+		err = &Error{Code: CodeGeneral, Op: "Login", Message: "Login with Amazon refused the link",
+			OAuthError: q.Get("error"), OAuthErrorDescription: q.Get("error_description")}
+	case q.Get("code") == "":
+		err = &Error{Code: CodeGeneral, Op: "Login", Message: "the return trip carries no authorization code"}
+	default:
+		tok, err = p.c.Exchange(ctx, q.Get("code"), ls.RedirectURL)
+	}
+	p.done(err, tok)
+	if err != nil {
+		var e *Error
+		errors.As(err, &e)
+		return http.StatusBadGateway, "Linking failed", "The device could not be linked: " + firstNonEmpty(e.OAuthErrorDescription, e.Message, e.OAuthError, "error code "+fmt.Sprint(e.Code)) + "."
+	}
+	return http.StatusOK, "Device linked", fmt.Sprintf("Your device %s (%s) is now linked to your Amazon account. You can close this page.", p.dev.Serial, p.dev.Model)
+}
+
+// take removes and returns the running login for k.
+func (h *LoginHandler) take(k store.Key) *pendingLogin {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p := h.running[k]
+	delete(h.running, k)
+	return p
+}
+
+// notifyOnly reports a refused return trip to the one running login, if
+// there is exactly one, without ending it.
+func (h *LoginHandler) notifyOnly(err error) {
+	h.mu.Lock()
+	var only *pendingLogin
+	if len(h.running) == 1 {
+		for _, p := range h.running {
+			only = p
+		}
+	}
+	h.mu.Unlock()
+	if only != nil && only.notify != nil {
+		only.notify(err, Token{})
+	}
+}
+
+func (p *pendingLogin) done(err error, tok Token) {
+	p.c.login.Store(false)
+	p.c.debugLog(context.Background(), "login finished", slog.Int("code", Code(err)))
+	if p.notify != nil {
+		p.notify(err, tok)
+	}
+}

@@ -1,0 +1,28 @@
+package drs
+
+import (
+	"html/template"
+	"net/http"
+)
+
+var loginPage = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#111}
+h1{font-size:1.4rem}.ok{color:#067d62}.bad{color:#b12704}</style></head>
+<body><h1 id="title" class="{{if .OK}}ok{{else}}bad{{end}}">{{.Title}}</h1><p id="message">{{.Message}}</p></body></html>
+`))
+
+// writePage answers with a small HTML page; its text is escaped.
+func writePage(w http.ResponseWriter, status int, title, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	loginPage.Execute(w, struct {
+		Title, Message string
+		OK             bool
+	}{title, msg, status == http.StatusOK})
+}
