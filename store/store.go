@@ -1,10 +1,21 @@
 // Package store defines where a device's refresh token and a login's pending
-// state live between calls, restarts and machines, and binds a store to a
-// [drs.Client] so a new refresh token is saved the moment it arrives.
+// state live between calls, restarts and machines: the [TokenStore] and
+// [StateStore] contracts, an in-memory implementation ([Memory]) and
+// encryption at rest for any TokenStore ([Encrypt]).
 //
-// Implementations live in their own packages so an agent only pulls the
-// drivers it uses: store/filestore (a JSON file, the CLI's default),
-// store/sqlitestore (modernc.org/sqlite) and store/pgstore (PostgreSQL via pgx).
+// A client keeps its device linked across restarts by loading the refresh
+// token when it starts and saving it from its token-change hook, the moment a
+// new one arrives (see README-snippet.md beside this file).
+//
+// Durable implementations live in their own packages so an agent only pulls
+// the drivers it uses: store/filestore (a JSON file, the CLI's default),
+// store/sqlitestore (modernc.org/sqlite, pure Go) and store/pgstore
+// (PostgreSQL via pgx). Package store/storeopen opens any of them from a
+// spec string such as "sqlite:/var/lib/drs/tokens.db", and store/storetest is
+// the conformance suite every implementation passes.
+//
+// Errors from every implementation name the store and the key, and never
+// contain a token.
 package store
 
 import (
@@ -30,7 +41,8 @@ type Key struct {
 // String returns the key as "clientID/model/serial"; it holds no secret.
 func (k Key) String() string { return k.ClientID + "/" + k.DeviceModel + "/" + k.Serial }
 
-// Validate reports an error naming the empty field, if any.
+// Validate reports an error naming the empty (or all-space) field, if any.
+// Every store refuses an invalid key.
 func (k Key) Validate() error {
 	for _, f := range []struct{ name, v string }{{"ClientID", k.ClientID}, {"DeviceModel", k.DeviceModel}, {"Serial", k.Serial}} {
 		if strings.TrimSpace(f.v) == "" {
@@ -47,7 +59,8 @@ type TokenStore interface {
 	// ErrNotFound.
 	Load(ctx context.Context, k Key) (string, error)
 	// Save stores refreshToken under k, replacing what was there; when it
-	// returns nil the token is durable.
+	// returns nil the token is durable (as far as the implementation
+	// documents). An empty refreshToken is refused: use Delete.
 	Save(ctx context.Context, k Key, refreshToken string) error
 	// Delete removes k; deleting a missing key is not an error.
 	Delete(ctx context.Context, k Key) error
@@ -68,10 +81,29 @@ type LoginState struct {
 // StateStore keeps pending login states so a login that starts on one agent
 // instance can finish on another. Implementations are safe for concurrent use.
 type StateStore interface {
-	// PutState stores s under state.
+	// PutState stores s under state, replacing any state stored under the
+	// same name. It refuses an empty state and a LoginState whose Validate
+	// fails.
 	PutState(ctx context.Context, state string, s LoginState) error
 	// TakeState returns and deletes the state in one step, so a state is
-	// accepted at most once; a missing or expired one is an error wrapping
+	// accepted at most once, even by concurrent callers on several machines;
+	// a missing or expired one (see [LoginState.Expired]) is an error wrapping
 	// ErrNotFound.
 	TakeState(ctx context.Context, state string, now time.Time) (LoginState, error)
 }
+
+// Validate reports an error if s cannot be stored: its Key is invalid or its
+// Expires is zero.
+func (s LoginState) Validate() error {
+	if err := s.Key.Validate(); err != nil {
+		return err
+	}
+	if s.Expires.IsZero() {
+		return fmt.Errorf("store: login state for key %q: Expires is zero", s.Key.String())
+	}
+	return nil
+}
+
+// Expired reports whether s is no longer accepted at now: a state is
+// accepted strictly before its Expires.
+func (s LoginState) Expired(now time.Time) bool { return !now.Before(s.Expires) }

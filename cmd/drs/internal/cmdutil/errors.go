@@ -1,0 +1,106 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/amazondrs/drs"
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses of the drs command.
+const (
+	ExitOK    = 0 // success
+	ExitError = 1 // an API or runtime error
+	ExitUsage = 2 // a usage error: bad flag, missing argument, missing configuration
+)
+
+// FlagError is a usage error (bad flag, wrong number of arguments, missing
+// configuration); the command exits with status 2.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf returns a FlagError with a formatted message.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// IsUsageError reports whether err is a usage error: a FlagError or one of
+// cobra's own usage errors (unknown command).
+func IsUsageError(err error) bool {
+	var fe *FlagError
+	return errors.As(err, &fe) || strings.HasPrefix(err.Error(), "unknown command ")
+}
+
+// ExitCode maps err to the command's exit status.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case IsUsageError(err):
+		return ExitUsage
+	}
+	return ExitError
+}
+
+var codeSuffix = regexp.MustCompile(` \(code -?\d+\)`)
+
+// FormatError returns the one line printed to stderr for err:
+// "error: <message> (code N)", N being the seed library's error code
+// (drs.Code). Nothing in it is a token or a secret: *drs.Error never holds
+// one, and the command's own errors never quote one.
+func FormatError(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "drs: ")
+	msg = codeSuffix.ReplaceAllString(msg, "")
+	var e *drs.Error
+	if errors.As(err, &e) && e.OAuthError != "" && !strings.Contains(msg, e.OAuthError) {
+		msg += " (" + e.OAuthError
+		if e.OAuthErrorDescription != "" && !strings.Contains(msg, e.OAuthErrorDescription) {
+			msg += ": " + e.OAuthErrorDescription
+		}
+		msg += ")"
+	}
+	return "error: " + msg + " (code " + strconv.Itoa(drs.Code(err)) + ")"
+}
+
+// NotAuthenticated returns a code 1000 error: the device has no usable
+// refresh token.
+func NotAuthenticated(msg string) error {
+	return &drs.Error{Code: drs.CodeNotAuthenticated, Message: msg}
+}
+
+// ExactArgs is cobra.ExactArgs returning a FlagError that names the
+// arguments, e.g. ExactArgs(1, "SLOT").
+func ExactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == len(names) {
+			return nil
+		}
+		if len(args) < len(names) {
+			return FlagErrorf("missing argument %s", strings.Join(names[len(args):], " "))
+		}
+		return FlagErrorf("too many arguments: %s takes %s", cmd.CommandPath(), argsText(names))
+	}
+}
+
+// MaxArgs is cobra.MaximumNArgs returning a FlagError.
+func MaxArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > len(names) {
+			return FlagErrorf("too many arguments: %s takes at most %s", cmd.CommandPath(), argsText(names))
+		}
+		return nil
+	}
+}
+
+func argsText(names []string) string {
+	if len(names) == 0 {
+		return "no arguments"
+	}
+	return strings.Join(names, " ")
+}

@@ -1,0 +1,90 @@
+// Package drssim is a local emulator of Amazon Dash Replenishment Service
+// (DRS, the legacy REST API) and of the parts of Login with Amazon (LWA)
+// that DRS devices use, faithful enough that code which works against it
+// works unchanged against Amazon. It follows ../shared/drs-api.md.
+//
+// A [Server] is an http.Handler that serves, on one origin and with Amazon's
+// paths, the LWA authorization page (GET /ap/oa, with a consent page that
+// posts to /ap/oa/consent), the LWA token endpoint (POST /auth/o2/token),
+// every DRS endpoint, and a control plane under /_emulator/. Use it
+// in-process:
+//
+//	s, err := drssim.New(drssim.DefaultConfig())
+//	if err := s.Start(); err != nil { ... } // 127.0.0.1 on a free port
+//	defer s.Close()
+//	link, err := s.LinkDevice(drssim.LinkRequest{Serial: "SN1", TestDevice: true})
+//	// point a DRS client at s.URL() (or DRS_EMULATOR_HOST=s.Addr()) and
+//	// give it link.RefreshToken
+//
+// or from the command line with `drs sim`.
+//
+// State (devices, tokens, codes, orders, reports) lives in memory and is safe
+// for concurrent use. Time follows an emulator clock ([WithClock],
+// [Server.Advance]) so that tests can expire tokens and codes without
+// waiting. Faults ([Fault]) make the next calls of an endpoint fail in the
+// ways real networks and servers do.
+//
+// # Behaviour Amazon does not document
+//
+// drs-api.md marks what nobody knows as GAP. These are the emulator's
+// choices, all in this one place:
+//
+//   - Lifetimes. Authorization codes and consent pages expire 5 minutes after
+//     /ap/oa (emulator clock). Access tokens last 3600 s. Refresh tokens do
+//     not expire and are not rotated: the refresh grant returns the same one,
+//     and earlier access tokens stay valid until they expire.
+//   - /ap/oa errors. A missing or unknown client_id, or a missing or not
+//     allowed redirect_uri, gets a 400 HTML error page, never a redirect.
+//     Everything else is redirected with error, error_description and state:
+//     a missing response_type, scope or scope_data, malformed scope_data, a
+//     bad serial or device_model charset or length, or a flag that is neither
+//     a boolean nor "true"/"false" is invalid_request; a response_type other
+//     than code is unsupported_response_type; a scope other than
+//     dash:replenish is invalid_scope, and so is an unknown device_model or
+//     a non-live one without should_include_non_live. Deny on the consent
+//     page is access_denied. Redirect URIs match allowed return URLs as whole
+//     strings, or, when AllowLoopbackAnyPort is set, as plain-HTTP loopback
+//     URLs equal but for the port (RFC 8252 §7.3).
+//   - PKCE (RFC 7636) is optional: with a code_challenge (S256 or plain) the
+//     token exchange needs the matching code_verifier, and the client secret
+//     may be left out.
+//   - Token endpoint. Parameters are read from the form body only; HTTP Basic
+//     client authentication is not accepted. Missing parameters are
+//     invalid_request (400), an unknown client or a wrong secret is
+//     invalid_client (401), an unknown, expired, used or revoked code, or a
+//     redirect_uri different from the authorize one, is invalid_grant (400,
+//     "...invalid grant parameter : code" or ": redirect_uri"). Every
+//     invalid_grant and invalid_request carries X-Amzn-Errortype
+//     OA2InvalidRequestException:http://internal.amazon.com/coral/com.amazon.panda/.
+//     A failed exchange does not use up the code; a used code is
+//     invalid_grant and the tokens it produced stay valid.
+//   - DRS request checks run in this order: bearer token, x-amzn-type-version,
+//     x-amzn-accept-type, then path and body. A missing or unsupported version
+//     header is 400 {"message":...} with X-Amzn-Errortype
+//     ValidationException:http://internal.amazon.com/coral/com.amazon.coral.validate/,
+//     as is every other malformed request. Header values must match exactly.
+//   - Replenish of an unknown slot is 404 with X-Amzn-Errortype
+//     ResourceNotFoundException:http://internal.amazon.com/coral/com.amazon.parkeraccioservice/;
+//     on every other endpoint an unknown slot is a 400 ValidationException.
+//     ORDER_INPROGRESS responses include the open order's eventInstanceId.
+//   - Orders are expected two days after they are placed. An order reads
+//     "Processing" and blocks its slot until the emulator clock passes its
+//     expected delivery; it then reads "Delivered" and Replenish places a new
+//     order. Test orders behave the same unless cancelled ("Cancelled").
+//   - CancelTestOrders only cancels test orders. A slot whose open order is a
+//     real one stays blocked and is reported as ORDER_INPROGRESS; every other
+//     slot is NO_ORDER_IN_PROGRESS. The legacy path /testOrders/{slotId} is
+//     accepted too.
+//   - GetOrderInfo of an unknown eventInstanceId, or of another device's
+//     order, is a 400 ValidationException.
+//   - SlotStatus and DeviceStatus bodies must be JSON objects (form-encoded
+//     bodies are rejected) of at most 64 KiB (else 413). Dates are RFC 3339;
+//     remainingQuantityInUnit is any non-negative number, the other
+//     quantities non-negative integers; unknown fields are ignored.
+//   - Deregistration clears the device's subscriptions and revokes its
+//     tokens and codes; its orders stay in the order book and the device can
+//     be linked again. The v1 path must name the token's device, else 400.
+//   - Unknown paths are 404 and known paths with another method 405, both
+//     with a {"message":...} body. Every response, control plane included,
+//     carries X-Amzn-Requestid (a UUID v4) and X-Amz-Date (emulator clock).
+package drssim

@@ -1,0 +1,119 @@
+package drssim
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// response is what a handler returns; [Server.adapt] writes it. Header maps
+// and value slices in a response may be shared between requests and must not
+// be modified.
+type response struct {
+	status      int
+	contentType []string    // Content-Type value, nil for none
+	header      http.Header // extra headers, canonical keys
+	body        []byte
+}
+
+// handlerFunc handles one request and returns the response to write.
+type handlerFunc func(r *http.Request) response
+
+// Precomputed header values.
+var (
+	ctJSON      = []string{"application/json"}
+	ctJSONUTF8  = []string{"application/json;charset=UTF-8"}
+	ctHTML      = []string{"text/html; charset=utf-8"}
+	ctPlainText = []string{"text/plain; charset=utf-8"}
+)
+
+// adapt turns a handler into an http.Handler: it counts the request, applies
+// an injected fault if one is due, writes the response with the headers every
+// emulator response carries, and logs the request.
+func (s *Server) adapt(ep int, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		if ep != noEndpoint {
+			s.counts[ep].Add(1)
+			if f, ok := s.faults.take(ep); ok {
+				s.serveFault(w, r, ep, h, f, start)
+				return
+			}
+		}
+		resp := h(r)
+		s.write(w, resp)
+		s.logRequest(r, ep, resp.status, start, "")
+	})
+}
+
+// stamp adds the headers Amazon sends on every response: a request ID and
+// the date (emulator clock).
+func (s *Server) stamp(h http.Header) {
+	h["X-Amzn-Requestid"] = []string{newRequestID()}
+	h["X-Amz-Date"] = s.clock.dateHeader(s.clock.now())
+}
+
+// write sends resp on w.
+func (s *Server) write(w http.ResponseWriter, resp response) {
+	h := w.Header()
+	s.stamp(h)
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	if resp.contentType != nil {
+		h["Content-Type"] = resp.contentType
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(resp.body))}
+	w.WriteHeader(resp.status)
+	if len(resp.body) > 0 {
+		_, _ = w.Write(resp.body) // the client may be gone; nothing to do
+	}
+}
+
+// logRequest logs one request at Info. It never logs query strings, bodies
+// or headers, so tokens, codes and secrets stay out of logs.
+func (s *Server) logRequest(r *http.Request, ep, status int, start time.Time, fault string) {
+	ctx := r.Context()
+	if !s.logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.String("endpoint", endpointName(ep)),
+		slog.Duration("duration", time.Since(start)),
+	}
+	if fault != "" {
+		attrs = append(attrs, slog.String("fault", fault))
+	}
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+}
+
+// jsonResponse marshals v as the body of a JSON response.
+func jsonResponse(status int, header http.Header, v any) response {
+	body, err := json.Marshal(v)
+	if err != nil { // only for programming errors: every v is a plain struct or map
+		return messageResponse(http.StatusInternalServerError, nil, "encode response: "+err.Error())
+	}
+	return response{status: status, contentType: ctJSON, header: header, body: body}
+}
+
+// messageBody is the DRS error body, {"message":"..."} (drs-api.md §1.2).
+type messageBody struct {
+	Message string `json:"message"`
+}
+
+// messageResponse returns a DRS-style error: {"message":msg} with the given
+// extra headers (usually X-Amzn-Errortype).
+func messageResponse(status int, header http.Header, msg string) response {
+	body, _ := json.Marshal(messageBody{msg}) // a one-string struct always marshals
+	return response{status: status, contentType: ctJSON, header: header, body: body}
+}
+
+// htmlResponse returns an HTML page.
+func htmlResponse(status int, header http.Header, page []byte) response {
+	return response{status: status, contentType: ctHTML, header: header, body: page}
+}

@@ -1,0 +1,178 @@
+package drssim
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// LWA token error codes (RFC 6749 §5.2, drs-api.md §2.3).
+const (
+	errInvalidGrant         = "invalid_grant"
+	errInvalidClient        = "invalid_client"
+	errUnsupportedGrantType = "unsupported_grant_type"
+)
+
+var (
+	// lwaHeaders go on every token endpoint response (drs-api.md §2.3).
+	lwaHeaders = http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}
+	// lwaInvalidHeaders add LWA's error type to invalid_grant and
+	// invalid_request responses.
+	lwaInvalidHeaders = http.Header{
+		"Cache-Control":    {"no-store"},
+		"Pragma":           {"no-cache"},
+		"X-Amzn-Errortype": {"OA2InvalidRequestException:http://internal.amazon.com/coral/com.amazon.panda/"},
+	}
+)
+
+// tokenResponse is the token endpoint's success body.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+}
+
+// lwaErrorBody is the token endpoint's error body, fields in LWA's order.
+type lwaErrorBody struct {
+	Description string `json:"error_description"`
+	Error       string `json:"error"`
+}
+
+// lwaError returns an LWA token error. header nil means the headers that go
+// with code.
+func lwaError(status int, code, desc string, header http.Header) response {
+	if header == nil {
+		header = lwaHeaders
+		if code == errInvalidGrant || code == errInvalidRequest {
+			header = lwaInvalidHeaders
+		}
+	}
+	body, _ := json.Marshal(lwaErrorBody{desc, code}) // two strings always marshal
+	return response{status: status, contentType: ctJSONUTF8, header: header, body: body}
+}
+
+func lwaMissing(name string) response {
+	return lwaError(http.StatusBadRequest, errInvalidRequest, "The request is missing a required parameter : "+name, nil)
+}
+
+func lwaInvalidGrant(name string) response {
+	return lwaError(http.StatusBadRequest, errInvalidGrant, "The request has an invalid grant parameter : "+name, nil)
+}
+
+func lwaInvalidClient() response {
+	return lwaError(http.StatusUnauthorized, errInvalidClient, "Client authentication failed", nil)
+}
+
+// token serves POST /auth/o2/token with a form body: the authorization_code
+// and refresh_token grants (drs-api.md §2.3). Parameters are read from the
+// body only, never from the query string.
+func (s *Server) token(r *http.Request) response {
+	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return lwaError(http.StatusRequestEntityTooLarge, errInvalidRequest, "The request body is too large", nil)
+		}
+		return lwaError(http.StatusBadRequest, errInvalidRequest, "The request body could not be parsed", nil)
+	}
+	form := r.PostForm
+	switch gt := form.Get("grant_type"); gt {
+	case "":
+		return lwaMissing("grant_type")
+	case "authorization_code":
+		return s.exchangeCode(form)
+	case "refresh_token":
+		return s.refreshGrant(form)
+	default:
+		return lwaError(http.StatusBadRequest, errUnsupportedGrantType, "The authorization grant type is not supported by the authorization server", nil)
+	}
+}
+
+// exchangeCode redeems an authorization code for a refresh and an access
+// token. The code must be unexpired and unused, issued to client_id for the
+// same redirect_uri; with PKCE, code_verifier must match and the client
+// secret may be left out.
+func (s *Server) exchangeCode(form url.Values) response {
+	for _, p := range []string{"code", "client_id", "redirect_uri"} {
+		if form.Get(p) == "" {
+			return lwaMissing(p)
+		}
+	}
+	code, clientID, secret := form.Get("code"), form.Get("client_id"), form.Get("client_secret")
+	prof := s.profiles[clientID]
+	if prof == nil || (secret != "" && !prof.secretOK(secret)) {
+		return lwaInvalidClient()
+	}
+	now := s.clock.now()
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	c := s.st.codes[code]
+	if c != nil && !now.Before(c.expires) {
+		delete(s.st.codes, code)
+		c = nil
+	}
+	switch {
+	case c == nil || c.clientID != clientID || !c.dev.registered:
+		return lwaInvalidGrant("code")
+	case c.redirectURI != form.Get("redirect_uri"):
+		return lwaInvalidGrant("redirect_uri")
+	case secret == "" && c.challenge == "":
+		return lwaMissing("client_secret")
+	case c.challenge != "" && form.Get("code_verifier") == "":
+		return lwaMissing("code_verifier")
+	case c.challenge != "" && !pkceOK(c.challenge, c.method, form.Get("code_verifier")):
+		return lwaInvalidGrant("code_verifier")
+	}
+	delete(s.st.codes, code)
+	return tokenOK(tokenResponse{
+		RefreshToken: s.st.issueRefresh(c.dev, clientID),
+		AccessToken:  s.st.issueAccess(c.dev, now),
+	})
+}
+
+// refreshGrant issues a new access token for a refresh token and returns the
+// same refresh token (drs-api.md §2.4).
+func (s *Server) refreshGrant(form url.Values) response {
+	for _, p := range []string{"refresh_token", "client_id", "client_secret"} {
+		if form.Get(p) == "" {
+			return lwaMissing(p)
+		}
+	}
+	rt, clientID := form.Get("refresh_token"), form.Get("client_id")
+	prof := s.profiles[clientID]
+	if prof == nil || !prof.secretOK(form.Get("client_secret")) {
+		return lwaInvalidClient()
+	}
+	now := s.clock.now()
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	g := s.st.refresh[rt]
+	if g == nil || g.clientID != clientID || !g.dev.registered {
+		return lwaInvalidGrant("refresh_token")
+	}
+	return tokenOK(tokenResponse{RefreshToken: rt, AccessToken: s.st.issueAccess(g.dev, now)})
+}
+
+// tokenOK returns the token endpoint's success response.
+func tokenOK(t tokenResponse) response {
+	t.TokenType, t.ExpiresIn = "bearer", int(accessTokenTTL/time.Second)
+	body, _ := json.Marshal(t) // strings and an int always marshal
+	return response{status: http.StatusOK, contentType: ctJSONUTF8, header: lwaHeaders, body: body}
+}
+
+// pkceOK checks a PKCE code_verifier against the code_challenge (RFC 7636
+// §4.6).
+func pkceOK(challenge, method, verifier string) bool {
+	want := verifier
+	if method == "S256" {
+		sum := sha256.Sum256([]byte(verifier))
+		want = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
+}

@@ -1,0 +1,376 @@
+package drs_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/drssim"
+)
+
+// emulator starts a drssim server on loopback for one test.
+func emulator(t *testing.T, opts ...drssim.Option) *drssim.Server {
+	t.Helper()
+	s, err := drssim.New(drssim.DefaultConfig(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func emuClient(t *testing.T, s *drssim.Server, opts ...drs.Option) *drs.Client {
+	t.Helper()
+	c, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, append([]drs.Option{drs.WithEndpoints(drs.EmulatorEndpoints(s.Addr()))}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// outcome records what a login's callback was told.
+type outcome struct {
+	mu   sync.Mutex
+	errs []error
+	tok  drs.Token
+	done chan struct{}
+}
+
+func newOutcome() *outcome { return &outcome{done: make(chan struct{}, 10)} }
+
+func (o *outcome) callback(err error, tok drs.Token) {
+	o.mu.Lock()
+	o.errs = append(o.errs, err)
+	o.tok = tok
+	o.mu.Unlock()
+	o.done <- struct{}{}
+}
+
+func (o *outcome) last() (error, int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.errs) == 0 {
+		return nil, 0
+	}
+	return o.errs[len(o.errs)-1], len(o.errs)
+}
+
+// agent mounts a LoginHandler at /login on a loopback server, as an agent
+// would; the emulator accepts any loopback port for its allowed return URL
+// path, so the test uses /callback.
+func agent(t *testing.T, cfg drs.LoginConfig) (*drs.LoginHandler, string) {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	if cfg.RedirectURL == "" {
+		cfg.RedirectURL = srv.URL + "/callback"
+	}
+	h, err := drs.NewLoginHandler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/callback", h)
+	return h, srv.URL + "/callback"
+}
+
+func TestLoginHappyPath(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	h, route := agent(t, drs.LoginConfig{})
+	o := newOutcome()
+	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SN-happy", TestDevice: true}
+	if err := h.Start(c, dev, o.callback); err != nil {
+		t.Fatal(err)
+	}
+	// A second login on the same client is refused with 1001.
+	err := h.Start(c, dev, nil)
+	if drs.Code(err) != drs.CodeLoginInProgress || !errors.Is(err, drs.ErrLoginInProgress) {
+		t.Fatalf("second Start: %v, want code 1001", err)
+	}
+	page, err := drssim.NewBrowser().Link(t.Context(), route, "allow", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Status != 200 || !strings.Contains(page.Body, "Device linked") || !strings.Contains(page.Body, "SN-happy") {
+		t.Fatalf("landed on HTTP %d: %s", page.Status, page.Body)
+	}
+	if err, n := o.last(); err != nil || n != 1 || o.tok.RefreshToken == "" || c.RefreshToken() != o.tok.RefreshToken {
+		t.Fatalf("callback got err=%v after %d calls, token set=%v", err, n, c.RefreshToken() != "")
+	}
+	// The new tokens work: a test device places a test order.
+	res, err := c.Replenish(t.Context(), "coffee-beans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DetailCode != drs.TestOrderPlaced {
+		t.Errorf("detail code %s, want TEST_ORDER_PLACED", res.DetailCode)
+	}
+	// After a completed login the route answers 503 until Start again.
+	resp, err := http.Get(route)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("route after login: HTTP %d, want 503", resp.StatusCode)
+	}
+	if err := h.Start(c, dev, nil); err != nil {
+		t.Errorf("Start after a finished login: %v", err)
+	}
+}
+
+func TestLoginDenied(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	h, route := agent(t, drs.LoginConfig{})
+	o := newOutcome()
+	h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-deny"}, o.callback)
+	page, err := drssim.NewBrowser().Link(t.Context(), route, "deny", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Status != http.StatusBadGateway || !strings.Contains(page.Body, "could not be linked") {
+		t.Errorf("landed on HTTP %d: %s", page.Status, page.Body)
+	}
+	err, _ = o.last()
+	var e *drs.Error
+	if !errors.As(err, &e) || e.Code != drs.CodeGeneral || e.OAuthError != "access_denied" {
+		t.Fatalf("callback error = %v, want code 1010 access_denied", err)
+	}
+	if c.RefreshToken() != "" || s.Requests(drssim.EndpointToken) != 0 {
+		t.Errorf("a denied login exchanged a code")
+	}
+}
+
+func TestLoginForgedAndReplayedState(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	h, route := agent(t, drs.LoginConfig{})
+	o := newOutcome()
+	h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-forge", TestDevice: true}, o.callback)
+
+	for _, q := range []string{"?code=abc&state=forged.sig", "?code=abc", "?code=abc&state=" + url.QueryEscape("x.y")} {
+		resp, err := http.Get(route + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("%s: HTTP %d, want 400", q, resp.StatusCode)
+		}
+	}
+	if s.Requests(drssim.EndpointToken) != 0 {
+		t.Fatal("a forged state led to a code exchange")
+	}
+	if err, n := o.last(); drs.Code(err) != drs.CodeGeneral || n != 3 {
+		t.Errorf("callback: %v after %d calls, want code 1010 three times", err, n)
+	}
+
+	// The real login still works, and its return URL cannot be replayed.
+	b := drssim.NewBrowser()
+	b.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), route+"?") {
+			return http.ErrUseLastResponse // stop before the agent sees the code
+		}
+		return nil
+	}
+	p, err := b.Open(t.Context(), route)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := drssim.ParseConsent(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := b.HTTP.PostForm(f.Action, url.Values{"consent_id": f.Hidden["consent_id"], "decision": {"allow"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back := resp.Header.Get("Location")
+	for i, want := range []int{200, 400} {
+		r, err := http.Get(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != want {
+			t.Errorf("return trip %d: HTTP %d, want %d", i+1, r.StatusCode, want)
+		}
+	}
+	if s.Requests(drssim.EndpointToken) != 1 {
+		t.Errorf("token requests = %d, want 1", s.Requests(drssim.EndpointToken))
+	}
+}
+
+func TestLoginExpiredCodeAndState(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	now := time.Now()
+	var mu sync.Mutex
+	clk := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	h, route := agent(t, drs.LoginConfig{Now: clk, StateTTL: 30 * time.Minute})
+	o := newOutcome()
+	h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-exp"}, o.callback)
+
+	b := drssim.NewBrowser()
+	b.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), route+"?") {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	p, _ := b.Open(t.Context(), route)
+	f, err := drssim.ParseConsent(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := b.HTTP.PostForm(f.Action, url.Values{"consent_id": f.Hidden["consent_id"], "decision": {"allow"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back := resp.Header.Get("Location")
+	s.Advance(6 * time.Minute) // the code lives 5 minutes
+	r, err := http.Get(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	err, _ = o.last()
+	var e *drs.Error
+	if r.StatusCode != http.StatusBadGateway || !errors.As(err, &e) || e.Code != 400 || e.OAuthError != "invalid_grant" {
+		t.Errorf("expired code: HTTP %d, callback %v; want 502 page and code 400 invalid_grant", r.StatusCode, err)
+	}
+
+	// An expired state is refused before any exchange.
+	h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-exp"}, o.callback)
+	p, _ = b.Open(t.Context(), route)
+	f, _ = drssim.ParseConsent(p)
+	resp, _ = b.HTTP.PostForm(f.Action, url.Values{"consent_id": f.Hidden["consent_id"], "decision": {"allow"}})
+	resp.Body.Close()
+	mu.Lock()
+	now = now.Add(31 * time.Minute)
+	mu.Unlock()
+	before := s.Requests(drssim.EndpointToken)
+	r, _ = http.Get(resp.Header.Get("Location"))
+	r.Body.Close()
+	if r.StatusCode != 400 || s.Requests(drssim.EndpointToken) != before {
+		t.Errorf("expired state: HTTP %d, token requests +%d; want 400 and none", r.StatusCode, s.Requests(drssim.EndpointToken)-before)
+	}
+}
+
+func TestLoginManyDevicesOneRoute(t *testing.T) {
+	s := emulator(t)
+	h, route := agent(t, drs.LoginConfig{})
+	clients := map[string]*drs.Client{}
+	for _, serial := range []string{"SN-a", "SN-b", "SN-c"} {
+		c := emuClient(t, s)
+		clients[serial] = c
+		if err := h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: serial, TestDevice: true}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, _ := http.Get(route)
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("ambiguous plain GET: HTTP %d, want 400", resp.StatusCode)
+	}
+	for serial, c := range clients {
+		page, err := drssim.NewBrowser().Link(t.Context(), route+"?serial="+serial, "allow", nil)
+		if err != nil || page.Status != 200 {
+			t.Fatalf("%s: %v %v", serial, err, page)
+		}
+		if c.RefreshToken() == "" {
+			t.Errorf("%s: no token after linking", serial)
+		}
+	}
+	// Each client got its own device's token.
+	for serial, c := range clients {
+		d, ok := s.Device(drssim.DefaultClientID, drssim.DefaultModel, serial)
+		if !ok || !d.Registered {
+			t.Errorf("%s not registered in the emulator", serial)
+		}
+		if _, err := c.Replenish(t.Context(), "coffee-beans"); err != nil {
+			t.Errorf("%s: %v", serial, err)
+		}
+	}
+	orders := s.Orders()
+	if len(orders) != 3 {
+		t.Fatalf("orders = %d, want 3", len(orders))
+	}
+	for _, o := range orders {
+		if _, ok := clients[o.Serial]; !ok || o.SlotID != "coffee-beans" {
+			t.Errorf("unexpected order %+v", o)
+		}
+	}
+}
+
+func TestLoginComplete(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	h, _ := agent(t, drs.LoginConfig{})
+	if err := h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-paste", TestDevice: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	authURL, err := h.AuthURL(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := drssim.NewBrowser()
+	var landed string
+	b.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Query().Has("code") {
+			landed = req.URL.String()
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	if _, err := b.Link(t.Context(), authURL, "allow", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Complete(context.Background(), "not a url at all ::"); err == nil {
+		t.Error("garbage accepted")
+	}
+	if err := h.Complete(t.Context(), landed); err != nil {
+		t.Fatalf("Complete: %v", err)
+	}
+	if c.RefreshToken() == "" {
+		t.Error("no token after Complete")
+	}
+	if err := h.Complete(t.Context(), landed); err == nil {
+		t.Error("a pasted URL was accepted twice")
+	}
+}
+
+func TestNewLoginHandlerValidates(t *testing.T) {
+	for _, u := range []string{"", "/relative", "ftp://x/y", "https://x/cb?q=1", "https://x/cb#f"} {
+		if _, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: u}); drs.Code(err) != drs.CodeGeneral {
+			t.Errorf("RedirectURL %q accepted (%v)", u, err)
+		}
+	}
+	if _, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: "https://x/cb", StateKey: []byte("short")}); err == nil {
+		t.Error("short StateKey accepted")
+	}
+	h, _ := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: "https://x/cb"})
+	c, _ := drs.New("id", "secret")
+	if err := h.Start(c, drs.Device{Model: "bad model", Serial: "S"}, nil); drs.Code(err) != drs.CodeGeneral {
+		t.Errorf("bad model accepted: %v", err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/cb", nil))
+	if rec.Code != 405 {
+		t.Errorf("POST: %d", rec.Code)
+	}
+}

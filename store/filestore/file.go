@@ -1,0 +1,154 @@
+package filestore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/amazondrs/drs/store"
+)
+
+// formatVersion is the version of the file layout this package writes; it
+// refuses to touch a file with a higher one.
+const formatVersion = 1
+
+// fileData is the whole file:
+//
+//	{"version": 1,
+//	 "tokens": {"CLIENT/MODEL/SERIAL": {"client_id": ..., "device_model": ...,
+//	            "serial": ..., "refresh_token": ..., "updated_at": ...}},
+//	 "states": {"STATE": {"client_id": ..., ..., "expires": ...}}}
+type fileData struct {
+	Version int                   `json:"version"`
+	Tokens  map[string]tokenEntry `json:"tokens"`
+	States  map[string]stateEntry `json:"states,omitempty"`
+}
+
+type tokenEntry struct {
+	ClientID     string    `json:"client_id"`
+	DeviceModel  string    `json:"device_model"`
+	Serial       string    `json:"serial"`
+	RefreshToken string    `json:"refresh_token"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+func newTokenEntry(k store.Key, rt string, now time.Time) tokenEntry {
+	return tokenEntry{ClientID: k.ClientID, DeviceModel: k.DeviceModel, Serial: k.Serial, RefreshToken: rt, UpdatedAt: now.UTC()}
+}
+
+func (e tokenEntry) key() store.Key {
+	return store.Key{ClientID: e.ClientID, DeviceModel: e.DeviceModel, Serial: e.Serial}
+}
+
+// keyEscaper escapes the separator, so that keys whose fields contain "/"
+// get distinct map keys; ordinary keys read exactly as Key.String().
+var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
+
+func mapKey(k store.Key) string {
+	return keyEscaper.Replace(k.ClientID) + "/" + keyEscaper.Replace(k.DeviceModel) + "/" + keyEscaper.Replace(k.Serial)
+}
+
+// readFile decodes the file at path; a missing or empty file is an empty
+// store. Errors about the content wrap ErrCorrupt and never quote it.
+func readFile(path string) (fileData, error) {
+	d := fileData{Version: formatVersion}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b, err = nil, nil
+	}
+	if err != nil {
+		return d, err
+	}
+	if len(bytes.TrimSpace(b)) > 0 {
+		d = fileData{}
+		if err := json.Unmarshal(b, &d); err != nil {
+			return d, fmt.Errorf("%w (%s); fix or remove the file, it is never overwritten", ErrCorrupt, describeJSONError(err))
+		}
+		switch {
+		case d.Version == 0:
+			return d, fmt.Errorf("%w (no format version); fix or remove the file, it is never overwritten", ErrCorrupt)
+		case d.Version > formatVersion:
+			return d, fmt.Errorf("%w: format version %d is newer than this program's (%d); upgrade it", ErrCorrupt, d.Version, formatVersion)
+		}
+	}
+	if d.Tokens == nil {
+		d.Tokens = make(map[string]tokenEntry)
+	}
+	if d.States == nil {
+		d.States = make(map[string]stateEntry)
+	}
+	return d, nil
+}
+
+// describeJSONError says where the JSON is wrong without quoting any of it.
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q holds a JSON %s, want %s", typ.Field, typ.Value, typ.Type)
+	default:
+		return "invalid JSON"
+	}
+}
+
+// writeFile writes d to path atomically: a temporary file in the same
+// directory is written, fsynced and renamed over path, then the directory is
+// fsynced so the rename itself is durable.
+func writeFile(path string, d fileData) (err error) {
+	d.Version = formatVersion
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err = f.Write(b); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// sweepTemps removes temporary files left by a writer that died between
+// creating and renaming one. The caller holds the cross-process lock, so no
+// live writer owns any of them.
+func sweepTemps(path string) {
+	dir, prefix := filepath.Dir(path), filepath.Base(path)+".tmp-"
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}

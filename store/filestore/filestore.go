@@ -1,0 +1,195 @@
+// Package filestore keeps refresh tokens and pending login states in one
+// JSON file: the default store of the drs CLI, for one device (or a few) on
+// one machine.
+//
+// The file (tokens.json by default, see [DefaultPath]) is created 0600 in a
+// directory created 0700. Every change is a read-modify-write of the whole
+// file under an exclusive lock, written to a temporary file in the same
+// directory, fsynced, renamed over the old file, and the directory fsynced:
+// a crash leaves the old or the new content, never a torn file, and
+// concurrent writers, in one process or in several, lose nothing. Readers
+// take no lock.
+//
+// The cross-process lock is flock(2) on a sibling file (tokens.json.lock) on
+// Unix. On other systems only writers within one process are serialised.
+//
+// A file that does not decode is never overwritten: every call fails with an
+// error wrapping [ErrCorrupt] that names the file and the key, until someone
+// fixes or removes the file.
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/amazondrs/drs/store"
+)
+
+// ErrCorrupt is wrapped by the error every call returns while the file does
+// not decode or was written by a newer, unknown format version.
+var ErrCorrupt = errors.New("token file is corrupt")
+
+// Store is a [store.TokenStore] and [store.StateStore] backed by one JSON
+// file. It is safe for concurrent use, and several Stores (in one process or
+// several) may share a file.
+type Store struct {
+	path     string
+	lockPath string
+
+	mu         sync.Mutex // serialises writers within the process
+	tempsSwept bool       // stale temporary files removed (guarded by mu)
+	now        func() time.Time
+}
+
+var (
+	_ store.TokenStore = (*Store)(nil)
+	_ store.StateStore = (*Store)(nil)
+)
+
+// DefaultPath returns the CLI's default token file,
+// os.UserConfigDir()/amazondrs/tokens.json (for example
+// ~/.config/amazondrs/tokens.json on Linux).
+func DefaultPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("filestore: default path: %w", err)
+	}
+	return filepath.Join(dir, "amazondrs", "tokens.json"), nil
+}
+
+// Open returns a Store for the file at path, creating its directory (0700)
+// if missing. The file itself is created on the first Save; an existing one
+// readable by others is made 0600. Open does not read the file, so a corrupt
+// file surfaces at the first call, naming the key.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("filestore: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("filestore %s: %w", path, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("filestore %s: is a directory, want a file path", abs)
+	} else if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(abs, 0o600); err != nil {
+			return nil, fmt.Errorf("filestore %s: restrict permissions: %w", abs, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("filestore %s: create directory: %w", abs, err)
+	}
+	s := &Store{path: abs, lockPath: abs + ".lock", now: time.Now}
+	// Create the lock file now, so an unwritable directory fails here.
+	f, err := os.OpenFile(s.lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("filestore %s: lock file: %w", abs, err)
+	}
+	f.Close()
+	return s, nil
+}
+
+// Path returns the absolute path of the token file.
+func (s *Store) Path() string { return s.path }
+
+// Close releases nothing (no file stays open between calls) and returns nil;
+// it makes Store an io.Closer like the other stores.
+func (s *Store) Close() error { return nil }
+
+func (s *Store) errorf(op string, k store.Key, err error) error {
+	return fmt.Errorf("filestore %s: %s key %q: %w", s.path, op, k.String(), err)
+}
+
+// Load returns the refresh token saved under k, or an error wrapping
+// [store.ErrNotFound].
+func (s *Store) Load(ctx context.Context, k store.Key) (string, error) {
+	if err := k.Validate(); err != nil {
+		return "", s.errorf("load", k, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", s.errorf("load", k, err)
+	}
+	d, err := readFile(s.path)
+	if err != nil {
+		return "", s.errorf("load", k, err)
+	}
+	e, ok := d.Tokens[mapKey(k)]
+	if !ok || e.key() != k {
+		return "", s.errorf("load", k, store.ErrNotFound)
+	}
+	if e.RefreshToken == "" {
+		return "", s.errorf("load", k, fmt.Errorf("%w: the entry has no refresh token", ErrCorrupt))
+	}
+	return e.RefreshToken, nil
+}
+
+// Save stores refreshToken under k; when it returns nil the file on disk
+// holds it (fsynced).
+func (s *Store) Save(ctx context.Context, k store.Key, refreshToken string) error {
+	if err := k.Validate(); err != nil {
+		return s.errorf("save", k, err)
+	}
+	if refreshToken == "" {
+		return s.errorf("save", k, errors.New("empty refresh token (use Delete)"))
+	}
+	err := s.update(ctx, func(d *fileData) bool {
+		d.Tokens[mapKey(k)] = newTokenEntry(k, refreshToken, s.now())
+		return true
+	})
+	if err != nil {
+		return s.errorf("save", k, err)
+	}
+	return nil
+}
+
+// Delete removes k; deleting a missing key is not an error (and does not
+// rewrite the file).
+func (s *Store) Delete(ctx context.Context, k store.Key) error {
+	if err := k.Validate(); err != nil {
+		return s.errorf("delete", k, err)
+	}
+	err := s.update(ctx, func(d *fileData) bool {
+		if _, ok := d.Tokens[mapKey(k)]; !ok {
+			return false
+		}
+		delete(d.Tokens, mapKey(k))
+		return true
+	})
+	if err != nil {
+		return s.errorf("delete", k, err)
+	}
+	return nil
+}
+
+// update runs fn on the file's content under both locks and, if fn reports a
+// change, writes the result atomically. A file that does not decode is never
+// written.
+func (s *Store) update(ctx context.Context, fn func(*fileData) (changed bool)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unlock, err := lockFile(ctx, s.lockPath)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", s.lockPath, err)
+	}
+	defer unlock()
+	if !s.tempsSwept {
+		sweepTemps(s.path)
+		s.tempsSwept = true
+	}
+	d, err := readFile(s.path)
+	if err != nil {
+		return err
+	}
+	if !fn(&d) {
+		return nil
+	}
+	return writeFile(s.path, d)
+}

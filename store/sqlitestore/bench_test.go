@@ -1,0 +1,28 @@
+package sqlitestore_test
+
+import (
+	"testing"
+
+	"github.com/amazondrs/drs/store/sqlitestore"
+	"github.com/amazondrs/drs/store/storetest"
+)
+
+func BenchmarkSave(b *testing.B) {
+	storetest.BenchSave(b, open(b, tempPath(b)), 1000)
+}
+
+func BenchmarkSaveSynchronousNormal(b *testing.B) {
+	storetest.BenchSave(b, open(b, tempPath(b), sqlitestore.WithSynchronousNormal()), 1000)
+}
+
+func BenchmarkSaveParallel(b *testing.B) {
+	storetest.BenchSaveParallel(b, open(b, tempPath(b)), 1000)
+}
+
+func BenchmarkLoad(b *testing.B) {
+	storetest.BenchLoad(b, open(b, tempPath(b)), 1000)
+}
+
+func BenchmarkFleet10k(b *testing.B) {
+	storetest.BenchFleet(b, open(b, tempPath(b)), 10000)
+}

@@ -1,0 +1,68 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migrations are the schema versions, in order: migrations[i] takes the
+// schema from version i to i+1. Never edit one that has shipped; append.
+// Times are Unix microseconds (UTC).
+var migrations = []string{
+	// 1: tokens and login states.
+	`CREATE TABLE tokens (
+		client_id     TEXT    NOT NULL,
+		device_model  TEXT    NOT NULL,
+		serial        TEXT    NOT NULL,
+		refresh_token TEXT    NOT NULL CHECK (refresh_token <> ''),
+		updated_at    INTEGER NOT NULL,
+		PRIMARY KEY (client_id, device_model, serial)
+	) STRICT;
+	CREATE TABLE login_states (
+		state        TEXT    NOT NULL PRIMARY KEY,
+		client_id    TEXT    NOT NULL,
+		device_model TEXT    NOT NULL,
+		serial       TEXT    NOT NULL,
+		test_device  INTEGER NOT NULL,
+		non_live     INTEGER NOT NULL,
+		redirect_url TEXT    NOT NULL,
+		expires      INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX login_states_expires ON login_states (expires);`,
+}
+
+// migrate brings the schema up to the latest version in one IMMEDIATE
+// transaction (the writer's DSN sets _txlock=immediate), so concurrent
+// migrators in several processes wait for each other.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER NOT NULL PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("migrate: database schema version %d is newer than this program's (%d); upgrade it", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+			v, time.Now().UnixMicro()); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v, err)
+		}
+	}
+	return tx.Commit()
+}
