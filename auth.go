@@ -98,7 +98,9 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 	if t.RefreshToken == "" {
 		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "LWA returned no refresh token"}
 	}
-	c.setToken(t)
+	if err := c.setToken(t); err != nil {
+		return t, &Error{Code: CodeGeneral, Op: "Exchange", Message: "the device is linked but saving its refresh token failed", Err: err}
+	}
 	c.debugLog(ctx, "device linked", slog.Any("token", t))
 	return t, nil
 }

@@ -24,7 +24,7 @@ type Client struct {
 	tokenHC   *http.Client // LWA calls, through bufferingTransport
 	now       func() time.Time
 	retry     RetryPolicy
-	onChange  func(Token)
+	onChange  func(Token) error
 
 	logger *slog.Logger
 	debug  atomic.Bool
@@ -86,10 +86,17 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 		tokenHC:   tokenHTTPClient(o.httpClient),
 		now:       o.now,
 		retry:     o.retry,
-		onChange:  o.tokenChange,
 		logger:    o.logger,
 	}
 	c.debug.Store(o.debug)
+	if fn := o.tokenChange; fn != nil {
+		c.onChange = func(t Token) error { fn(t); return nil }
+	}
+	if o.store != nil {
+		if err := c.bindStore(&o); err != nil {
+			return nil, &Error{Code: CodeGeneral, Op: "New", Message: err.Error(), Err: err}
+		}
+	}
 	return c, nil
 }
 
@@ -144,15 +151,17 @@ func (c *Client) log() *slog.Logger {
 	return c.logger
 }
 
-// setToken stores t and calls the change hook if the refresh token changed.
-func (c *Client) setToken(t Token) {
+// setToken stores t and calls the change hook if the refresh token changed,
+// returning the hook's error.
+func (c *Client) setToken(t Token) error {
 	c.mu.Lock()
 	changed := c.tok.RefreshToken != t.RefreshToken
 	c.tok = t
 	c.mu.Unlock()
 	if changed && c.onChange != nil {
-		c.onChange(t)
+		return c.onChange(t)
 	}
+	return nil
 }
 
 var errNoRefreshToken = errors.New("no refresh token: call SetRefreshToken or link the device with the login flow")

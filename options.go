@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/amazondrs/drs/store"
 )
 
 // Endpoints are the three URLs a Client talks to.
@@ -78,6 +80,10 @@ type options struct {
 	retry       RetryPolicy
 	tokenChange func(Token)
 	debug       bool
+
+	store       store.TokenStore
+	storeModel  string
+	storeSerial string
 }
 
 // WithHTTPClient makes the Client send every request, to DRS and to LWA, with

@@ -28,7 +28,7 @@ func newClock(start time.Time) *clock {
 	if start.IsZero() {
 		start = now
 	}
-	return &clock{start: start.Round(0), base: now}
+	return &clock{start: start.Round(0).UTC(), base: now}
 }
 
 // now returns the current emulator time.

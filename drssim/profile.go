@@ -112,7 +112,7 @@ h1{font-size:24px;font-weight:normal;color:#c40000}</style></head>
 func errorPage(status int, msg string) response {
 	var buf bytes.Buffer
 	_ = errorPageTmpl.Execute(&buf, struct {
-		Status            int
+		Status              int
 		StatusText, Message string
 	}{status, http.StatusText(status), msg})
 	return htmlResponse(status, http.Header{"Cache-Control": {"no-store"}}, buf.Bytes())

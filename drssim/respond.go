@@ -1,6 +1,7 @@
 package drssim
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -30,8 +31,9 @@ var (
 )
 
 // adapt turns a handler into an http.Handler: it counts the request, applies
-// an injected fault if one is due, writes the response with the headers every
-// emulator response carries, and logs the request.
+// an injected fault if one is due, logs the request, and writes the response
+// with the headers every emulator response carries. Logging comes before
+// writing so that a client that has its response finds the request logged.
 func (s *Server) adapt(ep int, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -43,8 +45,8 @@ func (s *Server) adapt(ep int, h handlerFunc) http.Handler {
 			}
 		}
 		resp := h(r)
-		s.write(w, resp)
 		s.logRequest(r, ep, resp.status, start, "")
+		s.write(w, resp)
 	})
 }
 
@@ -92,13 +94,16 @@ func (s *Server) logRequest(r *http.Request, ep, status int, start time.Time, fa
 	s.logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 }
 
-// jsonResponse marshals v as the body of a JSON response.
+// jsonResponse marshals v as the body of a JSON response. Like Amazon's
+// services it does not escape <, > and & as \u003c and so on.
 func jsonResponse(status int, header http.Header, v any) response {
-	body, err := json.Marshal(v)
-	if err != nil { // only for programming errors: every v is a plain struct or map
-		return messageResponse(http.StatusInternalServerError, nil, "encode response: "+err.Error())
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // only for programming errors: every v is a plain struct or map
+		return response{status: http.StatusInternalServerError, contentType: ctPlainText, body: []byte("encode response: " + err.Error())}
 	}
-	return response{status: status, contentType: ctJSON, header: header, body: body}
+	return response{status: status, contentType: ctJSON, header: header, body: bytes.TrimSuffix(buf.Bytes(), []byte("\n"))}
 }
 
 // messageBody is the DRS error body, {"message":"..."} (drs-api.md §1.2).
@@ -109,8 +114,7 @@ type messageBody struct {
 // messageResponse returns a DRS-style error: {"message":msg} with the given
 // extra headers (usually X-Amzn-Errortype).
 func messageResponse(status int, header http.Header, msg string) response {
-	body, _ := json.Marshal(messageBody{msg}) // a one-string struct always marshals
-	return response{status: status, contentType: ctJSON, header: header, body: body}
+	return jsonResponse(status, header, messageBody{msg})
 }
 
 // htmlResponse returns an HTML page.

@@ -4,8 +4,9 @@
 // encryption at rest for any TokenStore ([Encrypt]).
 //
 // A client keeps its device linked across restarts by loading the refresh
-// token when it starts and saving it from its token-change hook, the moment a
-// new one arrives (see README-snippet.md beside this file).
+// token when it starts (Load, then drs.Client.SetRefreshToken) and saving it
+// from its token-change hook (drs.WithTokenChange), the moment a new one
+// arrives; the module's README shows the code.
 //
 // Durable implementations live in their own packages so an agent only pulls
 // the drivers it uses: store/filestore (a JSON file, the CLI's default),

@@ -55,7 +55,7 @@ var codeSuffix = regexp.MustCompile(` \(code -?\d+\)`)
 // (drs.Code). Nothing in it is a token or a secret: *drs.Error never holds
 // one, and the command's own errors never quote one.
 func FormatError(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "drs: ")
+	msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "drs: "), ": drs: ", ": ")
 	msg = codeSuffix.ReplaceAllString(msg, "")
 	var e *drs.Error
 	if errors.As(err, &e) && e.OAuthError != "" && !strings.Contains(msg, e.OAuthError) {

@@ -25,6 +25,7 @@ const (
 	EnvSerial       = "DRS_DEVICE_SERIAL"
 	EnvRefreshToken = "DRS_REFRESH_TOKEN"
 	EnvStore        = "DRS_STORE"
+	EnvStoreKey     = "DRS_STORE_KEY" // optional key encrypting refresh tokens at rest
 	EnvEmulatorHost = drs.EmulatorHostEnv
 )
 

@@ -1,0 +1,80 @@
+// Package deregister implements drs deregister.
+package deregister
+
+import (
+	"context"
+
+	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// Options are the inputs of drs deregister.
+type Options struct {
+	Factory *cmdutil.Factory
+}
+
+// NewCmdDeregister returns the deregister command.
+func NewCmdDeregister(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	return &cobra.Command{
+		Use:   "deregister",
+		Short: "Unlink the device from the customer's account",
+		Long: `Unlink the device from the customer's Amazon account. Amazon then revokes
+every token of the device, so the stored refresh token is deleted too; link
+the device again with drs login.`,
+		Example: `  drs deregister --model CoffeeMaker01 --serial S1`,
+		Args:    cmdutil.ExactArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+}
+
+// Result is the JSON output of drs deregister.
+type Result struct {
+	Deregistered bool   `json:"deregistered"`
+	DeviceModel  string `json:"deviceModel,omitempty"`
+	Serial       string `json:"serial,omitempty"`
+	// TokenDeleted is true when the stored refresh token was deleted.
+	TokenDeleted bool `json:"tokenDeleted"`
+}
+
+// Run deregisters the device and deletes its stored token.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.Factory
+	d, err := f.Device(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Client.Deregister(ctx); err != nil {
+		return err
+	}
+	out := Result{Deregistered: true, DeviceModel: d.Key.DeviceModel, Serial: d.Key.Serial}
+	var where string
+	if d.Key.Validate() == nil {
+		// The hook has deleted a token loaded from the store already; a
+		// token from DRS_REFRESH_TOKEN revoked the stored one as well.
+		st, err := d.Store(ctx)
+		if err == nil {
+			err = st.Delete(ctx, d.Key)
+		}
+		if err != nil {
+			return &drs.Error{Code: drs.CodeGeneral, Message: "the device was deregistered, but its stored refresh token could not be deleted", Err: err}
+		}
+		out.TokenDeleted, where = true, f.StoreLocation(st)
+	}
+	if f.Global.JSON {
+		return cmdutil.WriteJSON(f.IO.Out, out)
+	}
+	w := f.IO.Out
+	cmdutil.Fprintf(w, "%s Device deregistered\n", cmdutil.Check)
+	if out.TokenDeleted {
+		cmdutil.Fprintf(w, "  stored refresh token of %s/%s deleted from %s\n", out.DeviceModel, out.Serial, where)
+	}
+	return nil
+}

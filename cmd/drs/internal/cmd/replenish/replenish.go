@@ -1,0 +1,92 @@
+// Package replenish implements drs replenish.
+package replenish
+
+import (
+	"context"
+
+	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// Options are the inputs of drs replenish.
+type Options struct {
+	Factory *cmdutil.Factory
+	SlotID  string
+}
+
+// NewCmdReplenish returns the replenish command. runF, when not nil, replaces
+// the command's action (tests use it to check flag parsing).
+func NewCmdReplenish(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	return &cobra.Command{
+		Use:   "replenish SLOT",
+		Short: "Order the product subscribed in a slot",
+		Long: `Order the product the customer subscribed in SLOT.
+
+A test device gets TEST_ORDER_PLACED (nothing is charged or shipped), any
+other device STANDARD_ORDER_PLACED; while that order is open, DRS answers
+ORDER_INPROGRESS and places nothing. A replenish is never retried once it
+may have reached Amazon.`,
+		Example: `  drs replenish slot-1 --model CoffeeMaker01 --serial S1
+  drs replenish slot-1 --json`,
+		Args: cmdutil.ExactArgs("SLOT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.SlotID = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+}
+
+// Result is the JSON output of drs replenish.
+type Result struct {
+	SlotID          string `json:"slotId"`
+	DetailCode      string `json:"detailCode"`
+	EventInstanceID string `json:"eventInstanceId"`
+	RequestID       string `json:"requestId,omitempty"`
+}
+
+// Run places the order.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.Factory
+	d, err := f.Device(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	res, err := d.Client.Replenish(ctx, opts.SlotID)
+	if err != nil {
+		return err
+	}
+	out := Result{SlotID: opts.SlotID, DetailCode: string(res.DetailCode), EventInstanceID: res.EventInstanceID}
+	if res.Response != nil {
+		out.RequestID = res.Response.RequestID
+	}
+	if f.Global.JSON {
+		return cmdutil.WriteJSON(f.IO.Out, out)
+	}
+	w := f.IO.Out
+	cmdutil.Fprintf(w, "%s %s\n", cmdutil.Check, Describe(res.DetailCode))
+	cmdutil.Fprintf(w, "  slot:            %s\n", out.SlotID)
+	cmdutil.Fprintf(w, "  detailCode:      %s\n", out.DetailCode)
+	if out.EventInstanceID != "" {
+		cmdutil.Fprintf(w, "  eventInstanceId: %s\n", out.EventInstanceID)
+	}
+	return nil
+}
+
+// Describe says in words what a detail code means.
+func Describe(c drs.DetailCode) string {
+	switch c {
+	case drs.TestOrderPlaced:
+		return "Test order placed (nothing is charged or shipped)"
+	case drs.StandardOrderPlaced:
+		return "Order placed"
+	case drs.OrderInProgress:
+		return "No order placed: an order for this slot is already in progress"
+	}
+	return "Replenish answered " + string(c)
+}

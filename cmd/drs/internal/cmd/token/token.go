@@ -1,0 +1,137 @@
+// Package token implements drs token.
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
+	"github.com/amazondrs/drs/store"
+	"github.com/spf13/cobra"
+)
+
+// Options are the inputs of drs token.
+type Options struct {
+	Factory *cmdutil.Factory
+	// Reveal prints the refresh token itself.
+	Reveal bool
+}
+
+// NewCmdToken returns the token command.
+func NewCmdToken(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Show whether the device's refresh token is stored, and where",
+		Long: `Show whether a refresh token is stored for the device named by --model and
+--serial (and the client ID), in which store, and whether DRS_REFRESH_TOKEN
+overrides it. The token itself is printed only with --reveal: it lets anyone
+order on the customer's account.`,
+		Example: `  drs token --model CoffeeMaker01 --serial S1
+  drs token --json
+  drs token --reveal`,
+		Args: cmdutil.ExactArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the refresh token itself")
+	return cmd
+}
+
+// Result is the JSON output of drs token.
+type Result struct {
+	ClientID    string `json:"clientId"`
+	DeviceModel string `json:"deviceModel"`
+	Serial      string `json:"serial"`
+	// Store is where the token is kept (passwords removed), "" when the
+	// device is not named.
+	Store string `json:"store,omitempty"`
+	// Stored is true when the store holds a refresh token for the device.
+	Stored bool `json:"stored"`
+	// EnvOverride is true when DRS_REFRESH_TOKEN is set: it is used instead
+	// of the stored token.
+	EnvOverride bool `json:"envOverride"`
+	// RefreshToken is the token in use, only with --reveal.
+	RefreshToken string `json:"refreshToken,omitempty"`
+}
+
+// Run shows the token's status.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.Factory
+	id, err := f.ClientID()
+	if err != nil {
+		return err
+	}
+	key := store.Key{ClientID: id, DeviceModel: f.Model(), Serial: f.Serial()}
+	env := f.EnvRefreshToken()
+	out := Result{ClientID: id, DeviceModel: key.DeviceModel, Serial: key.Serial, EnvOverride: env != ""}
+	var stored string
+	if key.Validate() == nil {
+		if stored, out.Store, err = load(ctx, f, key); err != nil {
+			return err
+		}
+		out.Stored = stored != ""
+	} else if env == "" {
+		return cmdutil.FlagErrorf("name the device with --model and --serial (or %s and %s)", cmdutil.EnvModel, cmdutil.EnvSerial)
+	}
+	if opts.Reveal {
+		out.RefreshToken = stored
+		if env != "" {
+			out.RefreshToken = env
+		}
+		if out.RefreshToken == "" {
+			return cmdutil.NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s", key.DeviceModel, key.Serial, out.Store))
+		}
+	}
+	if f.Global.JSON {
+		return cmdutil.WriteJSON(f.IO.Out, out)
+	}
+	printHuman(f, out)
+	return nil
+}
+
+// load returns the stored token ("" if none) and where the store is.
+func load(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, string, error) {
+	st, err := f.Store(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	defer st.Close()
+	where := f.StoreLocation(st)
+	tok, err := st.Load(ctx, key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", where, nil
+	case err != nil:
+		return "", where, &drs.Error{Code: drs.CodeGeneral, Message: "reading the token store", Err: err}
+	}
+	return tok, where, nil
+}
+
+func printHuman(f *cmdutil.Factory, out Result) {
+	w := f.IO.Out
+	if out.DeviceModel != "" || out.Serial != "" {
+		cmdutil.Fprintf(w, "Device:        %s/%s\n", out.DeviceModel, out.Serial)
+	}
+	cmdutil.Fprintf(w, "Client ID:     %s\n", out.ClientID)
+	if out.Store != "" {
+		cmdutil.Fprintf(w, "Store:         %s\n", out.Store)
+		state := "not stored (link the device with drs login)"
+		if out.Stored {
+			state = "stored"
+		}
+		cmdutil.Fprintf(w, "Refresh token: %s\n", state)
+	}
+	if out.EnvOverride {
+		cmdutil.Fprintf(w, "               %s is set and is used instead of the store\n", cmdutil.EnvRefreshToken)
+	}
+	if out.RefreshToken != "" {
+		cmdutil.Fprintf(w, "%s\n", out.RefreshToken)
+	}
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/amazondrs/drs/cmd/drs/internal/cmd/login"
+	"github.com/amazondrs/drs/cmd/drs/internal/fakebrowser"
+)
+
+var (
+	routeRE = regexp.MustCompile(`(?m)^    (http://127\.0\.0\.1:\d+/callback)$`)
+	authzRE = regexp.MustCompile(`(?m)^    (http://127\.0\.0\.1:\d+/ap/oa\?\S+)$`)
+)
+
+// loginRun is drs login running in the background.
+type loginRun struct {
+	out, errOut syncBuffer
+	done        chan int
+}
+
+func (e *env) startLogin(in io.Reader, args ...string) *loginRun {
+	l := &loginRun{done: make(chan int, 1)}
+	go func() {
+		l.done <- e.runWith(e.t.Context(), in, &l.out, &l.errOut, append([]string{"login"}, args...)...)
+	}()
+	return l
+}
+
+// wait returns the result of the finished login.
+func (l *loginRun) wait(t *testing.T) result {
+	t.Helper()
+	select {
+	case code := <-l.done:
+		return result{code, l.out.String(), l.errOut.String()}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("drs login did not finish; stderr:\n%s", l.errOut.String())
+	}
+	return result{}
+}
+
+// consent plays the browser from start to the consent page.
+func consent(t *testing.T, b *fakebrowser.Browser, start string) *fakebrowser.Page {
+	t.Helper()
+	p, err := b.Get(t.Context(), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != http.StatusOK || !strings.HasSuffix(p.URL.Path, "/ap/oa") {
+		t.Fatalf("landed on %s (HTTP %d, %q), want the consent page", p.URL.Redacted(), p.Status, p.Title())
+	}
+	return p
+}
+
+func TestLoginNoBrowser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	l := e.startLogin(nil, "--serial", "L1", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
+	route := waitFor(t, &l.errOut, routeRE)
+	wantContains(t, "stderr", l.errOut.String(), "To link CoffeeMaker01/L1 (test device)", "Waiting for Login with Amazon")
+
+	// A visit with a forged state is refused and does not end the login.
+	resp, err := http.Get(route + "?code=stolen&state=forged.signature")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("forged state: HTTP %d, want 400", resp.StatusCode)
+	}
+	waitFor(t, &l.errOut, regexp.MustCompile(`warning: ignored a visit to the login route`))
+
+	b := fakebrowser.New("")
+	_, p, err := b.Answer(t.Context(), consent(t, b, route), "allow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != http.StatusOK || p.Title() != "Device linked" {
+		t.Errorf("final page: HTTP %d %q, want 200 Device linked", p.Status, p.Title())
+	}
+	r := l.wait(t)
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "✓ device linked: CoffeeMaker01/L1 (test device)", "refresh token saved in file:")
+	noSecret(t, r, e.stored("L1"))
+	if e.stored("L1") == "" {
+		t.Fatal("no refresh token stored")
+	}
+	if urls := e.browser.URLs(); len(urls) != 0 {
+		t.Errorf("--no-browser opened %v", urls)
+	}
+	r = e.run("replenish", firstSlot(t), "--serial", "L1")
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "TEST_ORDER_PLACED")
+}
+
+func TestLoginOpensBrowser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	l := e.startLogin(nil, "--serial", "B1", "--redirect-url", "http://127.0.0.1:0/callback", "--json")
+	route := waitFor(t, &l.errOut, routeRE)
+	waitFor(t, &l.errOut, regexp.MustCompile(`Opened your browser\.`))
+	if urls := e.browser.URLs(); len(urls) != 1 || urls[0] != route {
+		t.Fatalf("browser opened %v, want [%s]", urls, route)
+	}
+	b := fakebrowser.New("")
+	if _, _, err := b.Answer(t.Context(), consent(t, b, route), "allow"); err != nil {
+		t.Fatal(err)
+	}
+	r := l.wait(t)
+	wantCode(t, r, 0)
+	js := decode[login.Result](t, r)
+	if !js.Linked || js.Serial != "B1" || js.TestDevice || js.DeviceModel != "CoffeeMaker01" || !strings.HasPrefix(js.Store, "file:") {
+		t.Errorf("JSON = %+v", js)
+	}
+	noSecret(t, r, e.stored("B1"))
+	r = e.run("replenish", firstSlot(t), "--serial", "B1")
+	wantContains(t, "stdout", r.stdout, "STANDARD_ORDER_PLACED")
+}
+
+func TestLoginPaste(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	l := e.startLogin(pr, "--serial", "P1", "--test", "--paste", "--no-browser")
+	authURL := waitFor(t, &l.errOut, authzRE)
+	wantContains(t, "stderr", l.errOut.String(), "paste it here")
+
+	const redirect = login.DefaultRedirectURL // nothing listens there
+	b := fakebrowser.New(redirect)
+	_, p, err := b.Answer(t.Context(), consent(t, b, authURL), "allow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != http.StatusFound || !strings.HasPrefix(p.Location, redirect+"?") {
+		t.Fatalf("after allow: HTTP %d to %q, want a redirect to %s", p.Status, p.Location, redirect)
+	}
+
+	io.WriteString(pw, "\n"+redirect+"?code=made-up&state=forged.sig\n")
+	waitFor(t, &l.errOut, regexp.MustCompile(`Paste the address again`))
+	io.WriteString(pw, "  "+p.Location+"  \n")
+	r := l.wait(t)
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "device linked: CoffeeMaker01/P1 (test device)")
+	if e.stored("P1") == "" {
+		t.Fatal("no refresh token stored")
+	}
+	noSecret(t, r, e.stored("P1"))
+}
+
+func TestLoginPasteEndOfInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.runIn(strings.NewReader(""), "login", "--serial", "P2", "--paste")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "no address was pasted", "(code 1010)")
+}
+
+func TestLoginDenied(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	l := e.startLogin(nil, "--serial", "D1", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
+	route := waitFor(t, &l.errOut, routeRE)
+	b := fakebrowser.New("")
+	_, p, err := b.Answer(t.Context(), consent(t, b, route), "deny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Title() != "Linking failed" {
+		t.Errorf("page %q, want Linking failed", p.Title())
+	}
+	r := l.wait(t)
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "error: Login:", "access_denied", "(code 1010)")
+	if e.stored("D1") != "" {
+		t.Error("a token was stored for a denied login")
+	}
+}
+
+func TestLoginTimeout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.run("login", "--serial", "T1", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback", "--timeout", "100ms")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "not linked within 100ms", "(code 28)")
+}
+
+func TestLoginPortInUse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r := e.run("login", "--serial", "X1", "--no-browser", "--redirect-url", "http://"+ln.Addr().String()+"/callback")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "cannot listen on "+ln.Addr().String())
+}
+
+func TestLoginUsage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"login"}, "--model and --serial"},
+		{[]string{"login", "--serial", "S", "--redirect-url", "http://example.com/callback"}, "loopback"},
+		{[]string{"login", "--serial", "S", "--redirect-url", "https://127.0.0.1/callback"}, "plain-http loopback"},
+		{[]string{"login", "--serial", "S", "--redirect-url", "not a url"}, "absolute http(s) URL"},
+		{[]string{"login", "--serial", "S", "--redirect-url", "http://127.0.0.1:0/cb?x=1"}, "without query"},
+		{[]string{"login", "--serial", "S", "--paste", "--redirect-url", "http://127.0.0.1:0/callback"}, "port 0"},
+		{[]string{"login", "--serial", "S", "--timeout", "0s"}, "--timeout must be positive"},
+		{[]string{"login", "--serial", "S", "--timeout", "soon"}, "invalid argument"},
+	} {
+		r := e.run(tc.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package drs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+
+	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/store/filestore"
+)
+
+// startEmulator starts the local DRS and LWA emulator and links a test
+// device, returning its refresh token: what a customer's login would give.
+func startEmulator() (*drssim.Server, string) {
+	sim, err := drssim.New(drssim.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		log.Fatal(err)
+	}
+	link, err := sim.LinkDevice(drssim.LinkRequest{DeviceModel: drssim.DefaultModel, Serial: "SN-0001", TestDevice: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return sim, link.RefreshToken
+}
+
+// The seed's setRefreshToken example: give the client a refresh token
+// obtained elsewhere. Against Amazon, leave out WithEndpoints.
+func ExampleClient_SetRefreshToken() {
+	sim, refreshToken := startEmulator()
+	defer sim.Close()
+
+	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret,
+		drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	if err != nil {
+		log.Fatal(err)
+	}
+	client.SetRefreshToken(refreshToken)
+	fmt.Println("refresh token set:", client.RefreshToken() != "")
+	// Output: refresh token set: true
+}
+
+// The seed's replenish example: order the product of one slot.
+func ExampleClient_Replenish() {
+	sim, refreshToken := startEmulator()
+	defer sim.Close()
+	client, _ := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	client.SetRefreshToken(refreshToken)
+
+	res, err := client.Replenish(context.Background(), "coffee-beans")
+	if err != nil {
+		log.Fatalf("Error replenishing: code = %d: %v", drs.Code(err), err)
+	}
+	fmt.Println("An order has been placed:", res.DetailCode)
+
+	_, err = client.Replenish(context.Background(), "no-such-slot")
+	fmt.Println("unknown slot:", drs.Code(err), errors.Is(err, drs.ErrSlotNotFound))
+	// Output:
+	// An order has been placed: TEST_ORDER_PLACED
+	// unknown slot: 404 true
+}
+
+// The seed's cancelTestOrder example: cancel a test order so the test device
+// can order again.
+func ExampleClient_CancelTestOrder() {
+	sim, refreshToken := startEmulator()
+	defer sim.Close()
+	client, _ := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	client.SetRefreshToken(refreshToken)
+	ctx := context.Background()
+
+	first, _ := client.Replenish(ctx, "coffee-beans")
+	again, _ := client.Replenish(ctx, "coffee-beans")
+	fmt.Println(first.DetailCode, "then", again.DetailCode)
+
+	res, err := client.CancelTestOrder(ctx, "coffee-beans")
+	if err != nil {
+		log.Fatalf("Error canceling: code = %d: %v", drs.Code(err), err)
+	}
+	for _, s := range res.SlotOrderStatuses {
+		fmt.Println(s.SlotID, s.OrderStatus)
+	}
+	after, _ := client.Replenish(ctx, "coffee-beans")
+	fmt.Println("after cancelling:", after.DetailCode)
+	// Output:
+	// TEST_ORDER_PLACED then ORDER_INPROGRESS
+	// coffee-beans NO_ORDER_IN_PROGRESS
+	// after cancelling: TEST_ORDER_PLACED
+}
+
+// The seed's persistence example: load the refresh token at start, link the
+// device only when there is none, and save the token the moment it arrives,
+// so the customer links the device once, not after every restart.
+func ExampleWithTokenStore() {
+	sim, err := drssim.New(drssim.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	sim.Start()
+	defer sim.Close()
+	dir, _ := os.MkdirTemp("", "drs-example")
+	defer os.RemoveAll(dir)
+	tokens, err := filestore.Open(filepath.Join(dir, "tokens.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// agentStart is what an agent does every time it starts.
+	agentStart := func() *drs.Client {
+		client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret,
+			drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())),
+			drs.WithTokenStore(tokens, drssim.DefaultModel, "SN-0002"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if client.RefreshToken() != "" {
+			fmt.Println("Refresh Token found!")
+			return client
+		}
+		mux := http.NewServeMux()
+		srv := httptest.NewServer(mux) // the agent's public web server
+		defer srv.Close()
+		login, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: srv.URL + "/callback"})
+		if err != nil {
+			log.Fatal(err)
+		}
+		mux.Handle("/callback", login)
+		done := make(chan error, 1)
+		login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-0002", TestDevice: true},
+			func(err error, _ drs.Token) { done <- err })
+		fmt.Println("Log in please!")
+		// Here the customer opens srv.URL+"/callback" in a browser; in this
+		// example the emulator's scripted browser does it.
+		if _, err := drssim.NewBrowser().Link(context.Background(), srv.URL+"/callback", "allow", nil); err != nil {
+			log.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			log.Fatalf("Error authenticating: code = %d: %v", drs.Code(err), err)
+		}
+		fmt.Println("Successfully authenticated! Refresh Token saved!")
+		return client
+	}
+
+	first := agentStart()
+	res, _ := first.Replenish(context.Background(), "water-filter")
+	fmt.Println(res.DetailCode)
+
+	restarted := agentStart() // a restart: the token comes from the store
+	res, _ = restarted.Replenish(context.Background(), "coffee-beans")
+	fmt.Println(res.DetailCode)
+	// Output:
+	// Log in please!
+	// Successfully authenticated! Refresh Token saved!
+	// TEST_ORDER_PLACED
+	// Refresh Token found!
+	// TEST_ORDER_PLACED
+}
+
+// A Go server re-creating the seed's login(): mount the handler, start a
+// login, and send the customer to the route.
+func ExampleLoginHandler() {
+	sim, err := drssim.New(drssim.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	sim.Start()
+	defer sim.Close()
+	client, _ := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	// The redirect URL must be an Allowed Return URL of the security profile;
+	// the emulator allows /callback on any loopback port.
+	login, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: srv.URL + "/callback"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux.Handle("/callback", login)
+
+	linked := make(chan struct{})
+	err = login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-0003", TestDevice: true}, func(err error, tok drs.Token) {
+		if err != nil {
+			log.Printf("Authentication error: code = %d: %v", drs.Code(err), err)
+		}
+		close(linked)
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-0003"}, nil)
+	fmt.Println("second login:", drs.Code(err))
+
+	// The customer opens the route in a browser; here a scripted one does.
+	page, err := drssim.NewBrowser().Link(context.Background(), srv.URL+"/callback", "allow", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	<-linked
+	fmt.Println(page.Status, "linked:", client.RefreshToken() != "")
+	// Output:
+	// second login: 1001
+	// 200 linked: true
+}

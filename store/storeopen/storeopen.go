@@ -1,0 +1,110 @@
+// Package storeopen opens a token store from a spec string, as the drs CLI's
+// --store flag takes it:
+//
+//	""                               the default JSON file (filestore.DefaultPath)
+//	file:PATH                        a JSON file (store/filestore)
+//	sqlite:PATH                      an SQLite database (store/sqlitestore)
+//	postgres://USER:PASS@HOST/DB     a PostgreSQL database (store/pgstore)
+//	postgresql://...                 the same
+//
+// Importing it links every driver; a program that needs only one can import
+// that store's package instead.
+package storeopen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/amazondrs/drs/store"
+	"github.com/amazondrs/drs/store/filestore"
+	"github.com/amazondrs/drs/store/pgstore"
+	"github.com/amazondrs/drs/store/sqlitestore"
+)
+
+// Forms lists the accepted spec forms, for help texts and errors.
+const Forms = `file:PATH, sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DATABASE (or postgresql://...), or empty for the default file`
+
+// Store is what Open returns: a token store that also keeps login states
+// and must be closed.
+type Store interface {
+	store.TokenStore
+	store.StateStore
+	io.Closer
+}
+
+// Option configures [Open].
+type Option func(*options)
+
+type options struct {
+	encryptionKey []byte
+}
+
+// WithEncryptionKey encrypts refresh tokens at rest with key (16, 24 or 32
+// bytes; see [store.Encrypt] and [store.ParseEncryptionKey]). Login states
+// are not encrypted: they hold no secret.
+func WithEncryptionKey(key []byte) Option {
+	return func(o *options) { o.encryptionKey = append([]byte(nil), key...) }
+}
+
+// Open opens the store that spec names (see the package documentation),
+// creating a missing file or directory and migrating a database's schema.
+// An unknown form is an error listing the accepted ones.
+func Open(ctx context.Context, spec string, opts ...Option) (Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := open(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if o.encryptionKey == nil {
+		return s, nil
+	}
+	enc, err := store.Encrypt(s, o.encryptionKey)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("storeopen: %w", err)
+	}
+	return encrypted{TokenStore: enc, StateStore: s, Closer: s}, nil
+}
+
+func open(ctx context.Context, spec string) (Store, error) {
+	scheme, rest, _ := strings.Cut(spec, ":")
+	switch {
+	case spec == "":
+		path, err := filestore.DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		return filestore.Open(path)
+	case scheme == "file":
+		if rest == "" {
+			return nil, errors.New("storeopen: file: needs a path, as in file:/var/lib/drs/tokens.json")
+		}
+		return filestore.Open(rest)
+	case scheme == "sqlite":
+		if rest == "" {
+			return nil, errors.New("storeopen: sqlite: needs a path, as in sqlite:/var/lib/drs/tokens.db")
+		}
+		return sqlitestore.Open(ctx, rest)
+	case scheme == "postgres" || scheme == "postgresql":
+		return pgstore.Open(ctx, spec)
+	case !strings.Contains(spec, ":"):
+		return nil, fmt.Errorf("storeopen: store spec %q has no scheme; want %s", spec, Forms)
+	default:
+		// Quote only the scheme: the rest may hold a password.
+		return nil, fmt.Errorf("storeopen: unknown store scheme %q; want %s", scheme, Forms)
+	}
+}
+
+// encrypted combines an encrypting TokenStore with the inner store's
+// states and Close.
+type encrypted struct {
+	store.TokenStore
+	store.StateStore
+	io.Closer
+}

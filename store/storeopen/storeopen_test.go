@@ -1,0 +1,152 @@
+package storeopen_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/amazondrs/drs/store"
+	"github.com/amazondrs/drs/store/storeopen"
+	"github.com/amazondrs/drs/store/storetest"
+	"github.com/jackc/pgx/v5"
+)
+
+func open(t *testing.T, spec string, opts ...storeopen.Option) storeopen.Store {
+	t.Helper()
+	s, err := storeopen.Open(context.Background(), spec, opts...)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", spec, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// specMakers returns, per store kind, a function that makes a fresh spec
+// for a test; PostgreSQL only when DRS_TEST_POSTGRES_URL is set (package
+// pgstore's tests cover it in depth, and say loudly when they skip).
+func specMakers() map[string]func(t *testing.T) string {
+	m := map[string]func(t *testing.T) string{
+		"file":   func(t *testing.T) string { return "file:" + filepath.Join(t.TempDir(), "tokens.json") },
+		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "tokens.db") },
+	}
+	if base := os.Getenv("DRS_TEST_POSTGRES_URL"); base != "" {
+		m["postgres"] = func(t *testing.T) string { return pgSchema(t, base) }
+	}
+	return m
+}
+
+func pgSchema(t *testing.T, base string) string {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "drs_test_open_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(ctx, base); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestEveryForm(t *testing.T) {
+	t.Parallel()
+	for name, spec := range specMakers() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			storetest.Run(t, func(t *testing.T) store.TokenStore { return open(t, spec(t)) })
+			storetest.RunStates(t, func(t *testing.T) store.StateStore { return open(t, spec(t)) })
+		})
+	}
+}
+
+func TestWithEncryptionKey(t *testing.T) {
+	t.Parallel()
+	for name, makeSpec := range specMakers() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			spec := makeSpec(t)
+			key := storetest.NewEncryptionKey(t)
+			k := storetest.TestKey(t, 1)
+			enc := open(t, spec, storeopen.WithEncryptionKey(key))
+			if err := enc.Save(t.Context(), k, storetest.TestToken("secret")); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := enc.Load(t.Context(), k); err != nil || got != storetest.TestToken("secret") {
+				t.Fatalf("Load = %q, %v", got, err)
+			}
+			raw, err := open(t, spec).Load(t.Context(), k)
+			if err != nil || !strings.HasPrefix(raw, store.EncryptedPrefix) {
+				t.Fatalf("the plain store holds %q, %v; want ciphertext", raw, err)
+			}
+			if _, err := open(t, spec, storeopen.WithEncryptionKey(storetest.NewEncryptionKey(t))).Load(t.Context(), k); !errors.Is(err, store.ErrDecrypt) {
+				t.Fatalf("Load with another key: %v, want ErrDecrypt", err)
+			}
+			if _, err := storeopen.Open(t.Context(), spec, storeopen.WithEncryptionKey(key[:10])); err == nil {
+				t.Fatal("Open with a 10-byte key = nil error")
+			}
+		})
+	}
+}
+
+func TestDefaultIsFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("HOME", dir)
+	s := open(t, "")
+	if err := s.Save(t.Context(), storetest.TestKey(t, 1), storetest.TestToken("x")); err != nil {
+		t.Fatal(err)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "*", "amazondrs", "tokens.json"))
+	if _, err := os.Stat(filepath.Join(dir, "amazondrs", "tokens.json")); err != nil && len(matches) == 0 {
+		t.Fatalf("no tokens.json under %s/amazondrs: %v", dir, err)
+	}
+}
+
+func TestBadSpecs(t *testing.T) {
+	t.Parallel()
+	for _, spec := range []string{"mysql://u:s3cr3t@h/db", "postgress://u:s3cr3t@h/db", "tokens.json", "file:", "sqlite:"} {
+		s, err := storeopen.Open(t.Context(), spec)
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%q) = nil error", spec)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("Open(%q) error %q contains the password", spec, err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, storeopen.Forms) && !strings.Contains(msg, "needs a path") {
+			t.Errorf("Open(%q) error %q does not say what is accepted", spec, err)
+		}
+	}
+}
+
+func TestUnreachablePostgres(t *testing.T) {
+	t.Parallel()
+	_, err := storeopen.Open(t.Context(), "postgresql://drs:s3cr3t@127.0.0.1:1/drs?sslmode=disable")
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("Open error = %v, want a clear error without the password", err)
+	}
+}
