@@ -90,6 +90,13 @@ func (e *Error) Error() string {
 		}
 	case e.Message != "":
 		b.WriteString(e.Message)
+		if e.OAuthError != "" {
+			b.WriteString(" (" + e.OAuthError)
+			if e.OAuthErrorDescription != "" {
+				b.WriteString(": " + e.OAuthErrorDescription)
+			}
+			b.WriteString(")")
+		}
 	case e.Err != nil:
 		b.WriteString(e.Err.Error())
 	default:

@@ -139,7 +139,7 @@ func ExampleWithTokenStore() {
 		fmt.Println("Log in please!")
 		// Here the customer opens srv.URL+"/callback" in a browser; in this
 		// example the emulator's scripted browser does it.
-		if _, err := drssim.NewBrowser().Link(context.Background(), srv.URL+"/callback", "allow", nil); err != nil {
+		if _, err := drssim.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow"); err != nil {
 			log.Fatal(err)
 		}
 		if err := <-done; err != nil {
@@ -200,7 +200,7 @@ func ExampleLoginHandler() {
 	fmt.Println("second login:", drs.Code(err))
 
 	// The customer opens the route in a browser; here a scripted one does.
-	page, err := drssim.NewBrowser().Link(context.Background(), srv.URL+"/callback", "allow", nil)
+	page, err := drssim.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -127,6 +127,19 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 	return nil
 }
 
+// Running reports whether a login started for c still waits for its
+// return trip. A refused return trip (forged or stale state) does not end it.
+func (h *LoginHandler) Running(c *Client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, v := range h.running {
+		if v.c == c {
+			return true
+		}
+	}
+	return false
+}
+
 // AuthURL returns the LWA authorize URL, with a fresh state, for the login
 // running for c. It is what a plain GET of the route redirects to.
 func (h *LoginHandler) AuthURL(ctx context.Context, c *Client) (string, error) {

@@ -98,7 +98,7 @@ func TestLoginHappyPath(t *testing.T) {
 	if drs.Code(err) != drs.CodeLoginInProgress || !errors.Is(err, drs.ErrLoginInProgress) {
 		t.Fatalf("second Start: %v, want code 1001", err)
 	}
-	page, err := drssim.NewBrowser().Link(t.Context(), route, "allow", nil)
+	page, err := drssim.NewBrowser("").Link(t.Context(), route, "allow")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestLoginDenied(t *testing.T) {
 	h, route := agent(t, drs.LoginConfig{})
 	o := newOutcome()
 	h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-deny"}, o.callback)
-	page, err := drssim.NewBrowser().Link(t.Context(), route, "deny", nil)
+	page, err := drssim.NewBrowser("").Link(t.Context(), route, "deny")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,29 +176,12 @@ func TestLoginForgedAndReplayedState(t *testing.T) {
 	if err, n := o.last(); drs.Code(err) != drs.CodeGeneral || n != 3 {
 		t.Errorf("callback: %v after %d calls, want code 1010 three times", err, n)
 	}
+	if !h.Running(c) {
+		t.Error("a forged state ended the login")
+	}
 
 	// The real login still works, and its return URL cannot be replayed.
-	b := drssim.NewBrowser()
-	b.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), route+"?") {
-			return http.ErrUseLastResponse // stop before the agent sees the code
-		}
-		return nil
-	}
-	p, err := b.Open(t.Context(), route)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := drssim.ParseConsent(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := b.HTTP.PostForm(f.Action, url.Values{"consent_id": f.Hidden["consent_id"], "decision": {"allow"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back := resp.Header.Get("Location")
+	back := returnURL(t, route, route)
 	for i, want := range []int{200, 400} {
 		r, err := http.Get(back)
 		if err != nil {
@@ -212,6 +195,9 @@ func TestLoginForgedAndReplayedState(t *testing.T) {
 	if s.Requests(drssim.EndpointToken) != 1 {
 		t.Errorf("token requests = %d, want 1", s.Requests(drssim.EndpointToken))
 	}
+	if h.Running(c) {
+		t.Error("the login still runs after the device was linked")
+	}
 }
 
 func TestLoginExpiredCodeAndState(t *testing.T) {
@@ -224,24 +210,7 @@ func TestLoginExpiredCodeAndState(t *testing.T) {
 	o := newOutcome()
 	h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-exp"}, o.callback)
 
-	b := drssim.NewBrowser()
-	b.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), route+"?") {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}
-	p, _ := b.Open(t.Context(), route)
-	f, err := drssim.ParseConsent(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := b.HTTP.PostForm(f.Action, url.Values{"consent_id": f.Hidden["consent_id"], "decision": {"allow"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back := resp.Header.Get("Location")
+	back := returnURL(t, route, route)
 	s.Advance(6 * time.Minute) // the code lives 5 minutes
 	r, err := http.Get(back)
 	if err != nil {
@@ -256,15 +225,12 @@ func TestLoginExpiredCodeAndState(t *testing.T) {
 
 	// An expired state is refused before any exchange.
 	h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-exp"}, o.callback)
-	p, _ = b.Open(t.Context(), route)
-	f, _ = drssim.ParseConsent(p)
-	resp, _ = b.HTTP.PostForm(f.Action, url.Values{"consent_id": f.Hidden["consent_id"], "decision": {"allow"}})
-	resp.Body.Close()
+	back = returnURL(t, route, route)
 	mu.Lock()
 	now = now.Add(31 * time.Minute)
 	mu.Unlock()
 	before := s.Requests(drssim.EndpointToken)
-	r, _ = http.Get(resp.Header.Get("Location"))
+	r, _ = http.Get(back)
 	r.Body.Close()
 	if r.StatusCode != 400 || s.Requests(drssim.EndpointToken) != before {
 		t.Errorf("expired state: HTTP %d, token requests +%d; want 400 and none", r.StatusCode, s.Requests(drssim.EndpointToken)-before)
@@ -288,7 +254,7 @@ func TestLoginManyDevicesOneRoute(t *testing.T) {
 		t.Errorf("ambiguous plain GET: HTTP %d, want 400", resp.StatusCode)
 	}
 	for serial, c := range clients {
-		page, err := drssim.NewBrowser().Link(t.Context(), route+"?serial="+serial, "allow", nil)
+		page, err := drssim.NewBrowser("").Link(t.Context(), route+"?serial="+serial, "allow")
 		if err != nil || page.Status != 200 {
 			t.Fatalf("%s: %v %v", serial, err, page)
 		}
@@ -328,18 +294,7 @@ func TestLoginComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := drssim.NewBrowser()
-	var landed string
-	b.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Query().Has("code") {
-			landed = req.URL.String()
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}
-	if _, err := b.Link(t.Context(), authURL, "allow", nil); err != nil {
-		t.Fatal(err)
-	}
+	landed := returnURL(t, authURL, redirectOf(t, authURL))
 	if err := h.Complete(context.Background(), "not a url at all ::"); err == nil {
 		t.Error("garbage accepted")
 	}
@@ -373,4 +328,32 @@ func TestNewLoginHandlerValidates(t *testing.T) {
 	if rec.Code != 405 {
 		t.Errorf("POST: %d", rec.Code)
 	}
+}
+
+// returnURL walks the customer's side of a login from start (the agent's
+// route or an authorize URL) and allows, but stops at the redirect back to
+// redirect, returning that URL (with code and state) unvisited.
+func returnURL(t *testing.T, start, redirect string) string {
+	t.Helper()
+	b := drssim.NewBrowser(redirect + "?")
+	p, err := b.Get(t.Context(), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, next, err := b.Answer(t.Context(), p, "allow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Location == "" {
+		t.Fatalf("no redirect back to %s: HTTP %d %q", redirect, next.Status, next.Title())
+	}
+	return next.Location
+}
+
+func redirectOf(t *testing.T, authURL string) string {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("redirect_uri")
 }

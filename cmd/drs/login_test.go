@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/login"
-	"github.com/amazondrs/drs/cmd/drs/internal/fakebrowser"
+	"github.com/amazondrs/drs/drssim"
 )
 
 var (
@@ -45,7 +45,7 @@ func (l *loginRun) wait(t *testing.T) result {
 }
 
 // consent plays the browser from start to the consent page.
-func consent(t *testing.T, b *fakebrowser.Browser, start string) *fakebrowser.Page {
+func consent(t *testing.T, b *drssim.Browser, start string) *drssim.Page {
 	t.Helper()
 	p, err := b.Get(t.Context(), start)
 	if err != nil {
@@ -75,7 +75,7 @@ func TestLoginNoBrowser(t *testing.T) {
 	}
 	waitFor(t, &l.errOut, regexp.MustCompile(`warning: ignored a visit to the login route`))
 
-	b := fakebrowser.New("")
+	b := drssim.NewBrowser("")
 	_, p, err := b.Answer(t.Context(), consent(t, b, route), "allow")
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func TestLoginOpensBrowser(t *testing.T) {
 	if urls := e.browser.URLs(); len(urls) != 1 || urls[0] != route {
 		t.Fatalf("browser opened %v, want [%s]", urls, route)
 	}
-	b := fakebrowser.New("")
+	b := drssim.NewBrowser("")
 	if _, _, err := b.Answer(t.Context(), consent(t, b, route), "allow"); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestLoginPaste(t *testing.T) {
 	wantContains(t, "stderr", l.errOut.String(), "paste it here")
 
 	const redirect = login.DefaultRedirectURL // nothing listens there
-	b := fakebrowser.New(redirect)
+	b := drssim.NewBrowser(redirect)
 	_, p, err := b.Answer(t.Context(), consent(t, b, authURL), "allow")
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +166,7 @@ func TestLoginDenied(t *testing.T) {
 	e := newEnv(t)
 	l := e.startLogin(nil, "--serial", "D1", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
 	route := waitFor(t, &l.errOut, routeRE)
-	b := fakebrowser.New("")
+	b := drssim.NewBrowser("")
 	_, p, err := b.Answer(t.Context(), consent(t, b, route), "deny")
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
-	"github.com/amazondrs/drs/cmd/drs/internal/fakebrowser"
+
 	"github.com/amazondrs/drs/drssim"
 )
 
@@ -36,8 +36,8 @@ type runner struct {
 	client   *drs.Client
 	handler  *drs.LoginHandler
 	linked   chan outcome
-	browser  *fakebrowser.Browser
-	consent  *fakebrowser.Page
+	browser  *drssim.Browser
+	consent  *drssim.Page
 	choices  map[string]string // slot ID -> ASIN chosen on the consent page
 	slot     string            // the slot the demo orders for
 	orders   []string          // eventInstanceIds of the orders placed
@@ -173,7 +173,7 @@ func (r *runner) startLogin(s *Step) error {
 }
 
 func (r *runner) openRoute(s *Step) error {
-	r.browser = fakebrowser.New("")
+	r.browser = drssim.NewBrowser("")
 	p, err := r.browser.Get(r.ctx, r.route)
 	if err != nil {
 		return err
@@ -198,7 +198,7 @@ func (r *runner) openRoute(s *Step) error {
 		return &mismatch{"a state parameter", "none"}
 	}
 	s.set("redirectedTo", authz.Scheme+"://"+authz.Host+authz.Path+" (scope "+q.Get("scope")+", state set)")
-	c, err := fakebrowser.ParseConsent(p)
+	c, err := drssim.ParseConsent(p)
 	if err != nil {
 		return err
 	}

@@ -81,8 +81,7 @@ func (fl *flow) take() (*drs.Token, []error) {
 // running reports whether the login still waits for its return trip: the
 // handler refuses a forged or stale state without ending the login.
 func (fl *flow) running() bool {
-	_, err := fl.h.AuthURL(context.Background(), fl.c)
-	return err == nil
+	return fl.h.Running(fl.c)
 }
 
 // startListener serves the login route on the loopback address of the
