@@ -59,7 +59,8 @@ type LoginConfig struct {
 //
 // The lifecycle follows the seed: [LoginHandler.Start] begins a login for a
 // Client and device, and fails with code 1001 ([ErrLoginInProgress]) while
-// that Client has a login running. A plain GET of the route redirects to
+// that Client has a login running (a login older than StateTTL, whose states
+// have all expired, counts as abandoned and is replaced). A plain GET of the route redirects to
 // LWA; with several devices started, ?serial=S picks one. The return trip
 // ends the login: on success, or on an LWA error or a failed exchange tied
 // to a valid state. A missing, forged, replayed or expired state is refused
@@ -75,9 +76,10 @@ type LoginHandler struct {
 }
 
 type pendingLogin struct {
-	c      *Client
-	dev    Device
-	notify func(error, Token)
+	c       *Client
+	dev     Device
+	notify  func(error, Token)
+	started time.Time
 }
 
 // NewLoginHandler returns a handler for cfg.
@@ -117,14 +119,29 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 	if err := (AuthParams{DeviceModel: d.Model, Serial: d.Serial, RedirectURL: h.cfg.RedirectURL}).Validate(); err != nil {
 		return &Error{Code: CodeGeneral, Op: "Login", Message: err.Error()}
 	}
-	if !c.login.CompareAndSwap(false, true) {
+	if !c.login.CompareAndSwap(false, true) && !h.dropStale(c) {
 		return &Error{Code: CodeLoginInProgress, Op: "Login", Message: "a login is already running for this client"}
 	}
 	h.mu.Lock()
-	h.running[deviceKey(c, d)] = &pendingLogin{c: c, dev: d, notify: onAuthenticated}
+	h.running[deviceKey(c, d)] = &pendingLogin{c: c, dev: d, notify: onAuthenticated, started: h.cfg.Now()}
 	h.mu.Unlock()
 	c.debugLog(context.Background(), "login started", slog.String("model", d.Model), slog.String("serial", d.Serial))
 	return nil
+}
+
+// dropStale forgets c's login on h if it started longer than StateTTL ago:
+// every state it handed out has expired, so its return trip can no longer
+// come here (it may have finished on another instance).
+func (h *LoginHandler) dropStale(c *Client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, v := range h.running {
+		if v.c == c && h.cfg.Now().Sub(v.started) > h.cfg.StateTTL {
+			delete(h.running, k)
+			return true
+		}
+	}
+	return false
 }
 
 // Running reports whether a login started for c still waits for its

@@ -357,3 +357,30 @@ func redirectOf(t *testing.T, authURL string) string {
 	}
 	return u.Query().Get("redirect_uri")
 }
+
+func TestLoginAbandonedAfterTTL(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clk := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	h, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: "http://127.0.0.1:8182/callback", Now: clk, StateTTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := drs.New("id", "secret")
+	dev := drs.Device{Model: "M", Serial: "S"}
+	if err := h.Start(c, dev, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(c, dev, nil); drs.Code(err) != drs.CodeLoginInProgress {
+		t.Fatalf("second Start within the TTL: %v, want 1001", err)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	if err := h.Start(c, dev, nil); err != nil {
+		t.Errorf("Start after the TTL: %v, want the abandoned login replaced", err)
+	}
+	if !h.Running(c) {
+		t.Error("the new login is not running")
+	}
+}
