@@ -36,6 +36,10 @@ type Client struct {
 	login     atomic.Bool // a login is running (see Client.BeginLogin)
 }
 
+// stderrLogger is where debug output goes unless WithLogger says otherwise,
+// like the seed's server.log.
+var stderrLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
 // defaultHTTPClient is shared by every Client that is not given its own, so
 // thousands of clients share one connection pool.
 var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
@@ -72,7 +76,7 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	}
 	ep.DRS = strings.TrimRight(ep.DRS, "/")
 	if o.logger == nil {
-		o.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.logger = stderrLogger
 	}
 	c := &Client{
 		oauth: &oauth2.Config{
