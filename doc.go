@@ -23,4 +23,22 @@
 // When the environment variable DRS_EMULATOR_HOST (host:port) is set and no
 // endpoint option is given, the client talks to a local emulator (see package
 // drssim) at http://$DRS_EMULATOR_HOST instead of Amazon.
+//
+// # Choices where Amazon is silent
+//
+// Amazon's documentation leaves some behaviour open (drs-api.md, "GAP"). The
+// library's choices, kept here in one place:
+//
+//   - Amazon names no European or Far East DRS host: [EUEndpoints] and
+//     [FEEndpoints] use regional LWA hosts and the North American DRS host.
+//   - Slot IDs and event instance IDs may be at most 255 bytes (Amazon
+//     documents 255 for eventInstanceId only); "." and ".." are sent
+//     percent-encoded so no proxy cleans them away.
+//   - Transport failures carry libcurl's numbers, as the seed's did; a body
+//     cut short is 18, one over the 1 MiB cap 63, a cancelled context 42.
+//   - A refresh that returns no refresh token keeps the old one; a refresh
+//     LWA rejects with invalid_grant drops the access token but keeps the
+//     refresh token, so the caller decides when to link again.
+//   - DRS documents no 429: the client treats 429 like a 5xx, honouring
+//     Retry-After, for calls that are safe to repeat.
 package drs

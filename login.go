@@ -293,9 +293,12 @@ func (h *LoginHandler) finish(ctx context.Context, q url.Values) (int, string, s
 	}
 	p.done(err, tok)
 	if err != nil {
-		var e *Error
-		errors.As(err, &e)
-		return http.StatusBadGateway, "Linking failed", "The device could not be linked: " + firstNonEmpty(e.OAuthErrorDescription, e.Message, e.OAuthError, "error code "+fmt.Sprint(e.Code)) + "."
+		e := asError("Login", err)
+		status := http.StatusBadGateway // the exchange with LWA failed
+		if q.Get("error") != "" {
+			status = http.StatusForbidden // the customer (or LWA) refused
+		}
+		return status, "Linking failed", "The device could not be linked: " + firstNonEmpty(e.OAuthErrorDescription, e.Message, e.OAuthError, "error code "+fmt.Sprint(e.Code)) + "."
 	}
 	return http.StatusOK, "Device linked", fmt.Sprintf("Your device %s (%s) is now linked to your Amazon account. You can close this page.", p.dev.Serial, p.dev.Model)
 }

@@ -140,7 +140,7 @@ func TestLoginDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.Status != http.StatusBadGateway || !strings.Contains(page.Body, "could not be linked") {
+	if page.Status != http.StatusForbidden || !strings.Contains(page.Body, "could not be linked") {
 		t.Errorf("landed on HTTP %d: %s", page.Status, page.Body)
 	}
 	err, _ = o.last()

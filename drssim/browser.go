@@ -7,7 +7,6 @@ package drssim
 // (a form, its inputs and buttons), found by scanning the markup: the
 // emulator's consent page is known, well-formed HTML.
 
-
 import (
 	"context"
 	"errors"

@@ -33,3 +33,26 @@ func TestClient(t *testing.T) {
 		t.Errorf("second Close = %v", err)
 	}
 }
+
+// TestClientCustomProfile checks that Client uses the configured security
+// profile, so that it works with a configuration without the default one.
+func TestClientCustomProfile(t *testing.T) {
+	t.Parallel()
+	cfg := drssim.DefaultConfig()
+	cfg.Profiles = []drssim.SecurityProfile{{ClientID: "amzn1.application-oa2-client.mine", ClientSecret: "s3cret",
+		AllowedReturnURLs: []string{"https://agent.example.com/callback"}}}
+	e := newEnv(t, cfg)
+	link := e.link(drssim.LinkRequest{Serial: "SN-own", TestDevice: true})
+	c, err := e.s.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClientID() != "amzn1.application-oa2-client.mine" {
+		t.Errorf("ClientID() = %q", c.ClientID())
+	}
+	c.SetRefreshToken(link.RefreshToken)
+	res, err := c.Replenish(t.Context(), "coffee-beans")
+	if err != nil || res.DetailCode != "TEST_ORDER_PLACED" {
+		t.Fatalf("Replenish = %+v, %v", res, err)
+	}
+}

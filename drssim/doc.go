@@ -29,8 +29,9 @@
 // drs-api.md marks what nobody knows as GAP. These are the emulator's
 // choices, all in this one place:
 //
-//   - Lifetimes. Authorization codes and consent pages expire 5 minutes after
-//     /ap/oa (emulator clock). Access tokens last 3600 s. Refresh tokens do
+//   - Lifetimes (emulator clock). A consent page can be answered for 5
+//     minutes after /ap/oa showed it, and the authorization code Allow issues
+//     lasts 5 minutes from then. Access tokens last 3600 s. Refresh tokens do
 //     not expire and are not rotated: the refresh grant returns the same one,
 //     and earlier access tokens stay valid until they expire.
 //   - /ap/oa errors. A missing or unknown client_id, or a missing or not
@@ -83,7 +84,14 @@
 //     quantities non-negative integers; unknown fields are ignored.
 //   - Deregistration clears the device's subscriptions and revokes its
 //     tokens and codes; its orders stay in the order book and the device can
-//     be linked again. The v1 path must name the token's device, else 400.
+//     be linked again. The v1 path must name the token's device, else 400. A
+//     consent page already shown is not a code: answering it links the
+//     device again.
+//   - Linking a device that is already linked (Allow again, or
+//     POST /_emulator/devices) replaces its flags and product choices and
+//     issues new tokens; its earlier tokens and open orders stay valid.
+//   - There are no rate limits and no throttling (none are documented); use
+//     a [Fault] with status 429 or 503 to test a client's backoff.
 //   - Unknown paths are 404 and known paths with another method 405, both
 //     with a {"message":...} body. Every response, control plane included,
 //     carries X-Amzn-Requestid (a UUID v4) and X-Amz-Date (emulator clock).

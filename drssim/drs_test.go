@@ -248,4 +248,13 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	wantMessage(t, e.get("/nope"), 404, "/nope", "")
 	wantMessage(t, e.get("/replenish/coffee-beans"), 405, "GET", "")
 	wantMessage(t, e.postJSON("/subscriptionInfo", "{}"), 405, "POST", "")
+	// The router's own answers, such as its redirect to a cleaned path, carry
+	// X-Amzn-Requestid and X-Amz-Date too.
+	for _, path := range []string{"/_emulator/../nope", "//replenish/coffee-beans"} {
+		r := e.get(path)
+		if r.status/100 != 3 {
+			t.Errorf("GET %s: status %d, want a redirect", path, r.status)
+		}
+		checkStamp(t, r)
+	}
 }

@@ -51,16 +51,23 @@ func (s *Server) adapt(ep int, h handlerFunc) http.Handler {
 }
 
 // stamp adds the headers Amazon sends on every response: a request ID and
-// the date (emulator clock).
+// the date (emulator clock). [Server.ServeHTTP] calls it before routing, so
+// that the router's own answers have them too.
 func (s *Server) stamp(h http.Header) {
 	h["X-Amzn-Requestid"] = []string{newRequestID()}
+	s.date(h)
+}
+
+// date sets X-Amz-Date to the emulator's current time: a response written
+// after a delay or a clock change is dated when it is sent.
+func (s *Server) date(h http.Header) {
 	h["X-Amz-Date"] = s.clock.dateHeader(s.clock.now())
 }
 
-// write sends resp on w.
+// write sends resp on w, whose header already carries the request ID.
 func (s *Server) write(w http.ResponseWriter, resp response) {
 	h := w.Header()
-	s.stamp(h)
+	s.date(h)
 	for k, v := range resp.header {
 		h[k] = v
 	}

@@ -129,8 +129,13 @@ func (s *Server) routes() []route {
 	}
 }
 
-// ServeHTTP serves one request: LWA, DRS or control plane.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves one request: LWA, DRS or control plane. The headers every
+// response carries are set first, so that even the router's own answers (a
+// redirect to the cleaned path of "/a/../b" or "//b") have them.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.stamp(w.Header())
+	s.mux.ServeHTTP(w, r)
+}
 
 // notFound answers paths outside the routing table: 405 when the path exists
 // with another method, else 404, both as DRS-style JSON.

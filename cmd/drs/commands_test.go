@@ -105,6 +105,12 @@ func TestMissingCredentials(t *testing.T) {
 	r = e.run("replenish", "slot", "--serial", "S1")
 	wantCode(t, r, 2)
 	wantContains(t, "stderr", r.stderr, "missing client secret")
+
+	// drs login checks the credentials before it opens the store.
+	e.vars["DRS_STORE"] = "bogus:store"
+	r = e.run("login", "--model", "M", "--serial", "S1", "--no-browser")
+	wantCode(t, r, 2)
+	wantContains(t, "stderr", r.stderr, "missing client secret")
 }
 
 func TestExplicitCredentials(t *testing.T) {
@@ -141,6 +147,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"slot-status", "a", "--remaining", "x", "--original", "10"}, "invalid argument"},
 		{[]string{"slot-status", "a", "--remaining", "1", "--original", "10", "--last-use", "yesterday"}, "invalid --last-use"},
 		{[]string{"slot-status", "a", "--remaining", "-1", "--original", "10"}, "must not be negative"},
+		{[]string{"slot-status", "a", "--remaining", "NaN", "--original", "10"}, "--remaining must be a number"},
+		{[]string{"slot-status", "a", "--remaining", "+Inf", "--original", "10"}, "--remaining must be a number"},
 		{[]string{"device-status", "--last-active", "2026-13-01"}, "invalid --last-active"},
 		{[]string{"device-status", "extra"}, "too many arguments"},
 		{[]string{"token"}, "--model and --serial"},
@@ -197,6 +205,13 @@ func TestCancelTestOrders(t *testing.T) {
 			t.Errorf("order %s of slot %s is %s, want cancelled", o.ID, o.SlotID, o.Status)
 		}
 	}
+
+	// A real order cannot be cancelled here, and the output says why.
+	e.link("LIVE1", false)
+	wantCode(t, e.run("replenish", slot, "--serial", "LIVE1"), 0)
+	r = e.run("cancel-test-orders", slot, "--serial", "LIVE1")
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, slot+": ORDER_INPROGRESS (a real order is still open: only test orders can be cancelled)")
 }
 
 func TestSlotStatus(t *testing.T) {
@@ -363,6 +378,10 @@ func TestToken(t *testing.T) {
 	if !js.EnvOverride || js.Stored || js.RefreshToken != "" {
 		t.Errorf("JSON with only DRS_REFRESH_TOKEN = %+v", js)
 	}
+	r = e.run("token")
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "Device:        not named", "Override:      DRS_REFRESH_TOKEN is set")
+	noSecret(t, r, "from-the-environment")
 }
 
 func TestStoreSpecs(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/demo"
+	"github.com/amazondrs/drs/drssim"
 )
 
 func TestDemo(t *testing.T) {
@@ -65,6 +66,16 @@ func TestDemoJSON(t *testing.T) {
 	if a, b := sum.Steps[4].Values["eventInstanceId"], sum.Steps[7].Values["eventInstanceId"]; a == "" || a == b {
 		t.Errorf("eventInstanceIds of the two orders: %q, %q", a, b)
 	}
+	if a, b := sum.Steps[4].Values["eventInstanceId"], sum.Steps[5].Values["eventInstanceId"]; a != b {
+		t.Errorf("ORDER_INPROGRESS names %q, want the open order %q", b, a)
+	}
+	// The browser chooses the last product of the first slot, not the
+	// preselected one; subscription info and the order show that choice.
+	slot := drssim.DefaultConfig().Models[0].Slots[0]
+	chosen := slot.Products[len(slot.Products)-1].ASIN
+	wantContains(t, "productsChosen", sum.Steps[3].Values["productsChosen"], slot.ID+"="+chosen)
+	wantContains(t, "subscription", sum.Steps[10].Values[slot.ID], "subscribed to "+chosen)
+	wantContains(t, "order item", sum.Steps[11].Values["item"], " x "+chosen+", Processing")
 	noSecret(t, r)
 }
 

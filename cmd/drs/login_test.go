@@ -141,8 +141,10 @@ func TestLoginPaste(t *testing.T) {
 		t.Fatalf("after allow: HTTP %d to %q, want a redirect to %s", p.Status, p.Location, redirect)
 	}
 
-	io.WriteString(pw, "\n"+redirect+"?code=made-up&state=forged.sig\n")
-	waitFor(t, &l.errOut, regexp.MustCompile(`Paste the address again`))
+	io.WriteString(pw, "\nnot the address\n")
+	waitFor(t, &l.errOut, regexp.MustCompile(`no code or error parameter\.\nPaste the address again`))
+	io.WriteString(pw, redirect+"?code=made-up&state=forged.sig\n")
+	waitFor(t, &l.errOut, regexp.MustCompile(`did not finish the login: .*\nPaste the address again`))
 	io.WriteString(pw, "  "+p.Location+"  \n")
 	r := l.wait(t)
 	wantCode(t, r, 0)

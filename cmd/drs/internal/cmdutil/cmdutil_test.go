@@ -1,12 +1,16 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -124,5 +128,39 @@ func TestDeviceDefaults(t *testing.T) {
 	f = factory(t, map[string]string{EnvModel: "M"}, "--model", "M2", "--store", "sqlite:/y")
 	if f.Model() != "M2" || f.StoreSpec() != "sqlite:/y" || f.EmulatorHost() != "" {
 		t.Errorf("Model, StoreSpec, EmulatorHost = %q, %q, %q", f.Model(), f.StoreSpec(), f.EmulatorHost())
+	}
+}
+
+func TestPrint(t *testing.T) {
+	t.Parallel()
+	for _, jsonOut := range []bool{false, true} {
+		var out strings.Builder
+		f := &Factory{IO: IOStreams{Out: &out}}
+		f.Global.JSON = jsonOut
+		err := f.Print(map[string]int{"n": 1}, func(w io.Writer) { fmt.Fprintln(w, "human: 1") })
+		want := "human: 1\n"
+		if jsonOut {
+			want = "{\n  \"n\": 1\n}\n"
+		}
+		if err != nil || out.String() != want {
+			t.Errorf("json=%v: Print wrote %q, %v; want %q", jsonOut, out.String(), err, want)
+		}
+	}
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	cmd := &cobra.Command{}
+	cmd.SetContext(t.Context())
+	var got []string
+	run := func(_ context.Context, o string) error { got = append(got, "run "+o); return nil }
+	runF := func(_ context.Context, o string) error { got = append(got, "runF "+o); return nil }
+	_ = Run(cmd, "a", nil, run)
+	_ = Run(cmd, "b", runF, run)
+	if strings.Join(got, ",") != "run a,runF b" {
+		t.Errorf("calls = %v, want the real run without runF, runF with it", got)
+	}
+	if RequestID(nil) != "" || RequestID(&drs.Response{RequestID: "r1"}) != "r1" {
+		t.Error("RequestID")
 	}
 }

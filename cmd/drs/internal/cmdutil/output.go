@@ -33,7 +33,7 @@ func ParseTime(flag, v string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, FlagErrorf("invalid --%s %q: want an RFC 3339 date such as 2026-01-02T15:04:05Z", flag, v)
+	return time.Time{}, FlagErrorf("invalid --%s %q: want an RFC 3339 date such as 2026-01-02T15:04:05Z, or 2026-01-02", flag, v)
 }
 
 // Check and Cross mark a passed and a failed step.

@@ -3,6 +3,7 @@ package canceltest
 
 import (
 	"context"
+	"io"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
@@ -25,17 +26,14 @@ func NewCmdCancelTestOrders(f *cmdutil.Factory, runF func(context.Context, *Opti
 		Long: `Cancel the open test order of SLOT, or of every slot when no SLOT is given,
 so that the next replenish places a new test order instead of answering
 ORDER_INPROGRESS. Only a test device's orders can be cancelled this way.`,
-		Example: `  drs cancel-test-orders slot-1
+		Example: `  drs cancel-test-orders coffee-beans
   drs cancel-test-orders --json`,
 		Args: cmdutil.MaxArgs("SLOT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.SlotID = args[0]
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 }
@@ -48,39 +46,38 @@ type Result struct {
 
 // Run cancels the test orders.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.Factory
-	d, err := f.Device(ctx)
-	if err != nil {
-		return err
+	return cmdutil.WithDevice(ctx, opts.Factory, func(ctx context.Context, d *cmdutil.Device) (Result, error) {
+		var res *drs.CancelTestOrdersResult
+		var err error
+		if opts.SlotID != "" {
+			res, err = d.Client.CancelTestOrder(ctx, opts.SlotID)
+		} else {
+			res, err = d.Client.CancelAllTestOrders(ctx)
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		out := Result{SlotOrderStatuses: res.SlotOrderStatuses, RequestID: cmdutil.RequestID(res.Response)}
+		if out.SlotOrderStatuses == nil {
+			out.SlotOrderStatuses = []drs.SlotOrderStatus{}
+		}
+		return out, nil
+	}, func(w io.Writer, out Result) {
+		what := "every slot"
+		if opts.SlotID != "" {
+			what = "slot " + opts.SlotID
+		}
+		cmdutil.Fprintf(w, "%s Test orders cancelled for %s\n", cmdutil.Check, what)
+		for _, s := range out.SlotOrderStatuses {
+			cmdutil.Fprintf(w, "  %s: %s%s\n", s.SlotID, s.OrderStatus, explain(s.OrderStatus))
+		}
+	})
+}
+
+// explain says why a slot is still blocked after the cancellation.
+func explain(status string) string {
+	if status == string(drs.OrderInProgress) {
+		return " (a real order is still open: only test orders can be cancelled)"
 	}
-	defer d.Close()
-	var res *drs.CancelTestOrdersResult
-	if opts.SlotID != "" {
-		res, err = d.Client.CancelTestOrder(ctx, opts.SlotID)
-	} else {
-		res, err = d.Client.CancelAllTestOrders(ctx)
-	}
-	if err != nil {
-		return err
-	}
-	out := Result{SlotOrderStatuses: res.SlotOrderStatuses}
-	if out.SlotOrderStatuses == nil {
-		out.SlotOrderStatuses = []drs.SlotOrderStatus{}
-	}
-	if res.Response != nil {
-		out.RequestID = res.Response.RequestID
-	}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	w := f.IO.Out
-	what := "every slot"
-	if opts.SlotID != "" {
-		what = "slot " + opts.SlotID
-	}
-	cmdutil.Fprintf(w, "%s Test orders cancelled for %s\n", cmdutil.Check, what)
-	for _, s := range out.SlotOrderStatuses {
-		cmdutil.Fprintf(w, "  %s: %s\n", s.SlotID, s.OrderStatus)
-	}
-	return nil
+	return ""
 }

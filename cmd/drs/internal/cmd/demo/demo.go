@@ -49,10 +49,7 @@ checked; the exit status is 0 only if each did what it should.`,
   drs demo --json`,
 		Args: cmdutil.ExactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", time.Minute, "give up after this long")

@@ -50,6 +50,29 @@ func TestDemoStopsAtAMismatch(t *testing.T) {
 	}
 }
 
+func TestDemoChecksTheOpenOrder(t *testing.T) {
+	t.Parallel()
+	f, out := newFactory(false)
+	// The first replenish is served as usual (a harmless header fault); the
+	// second says ORDER_INPROGRESS but names another order.
+	err := Run(t.Context(), &Options{Factory: f, prepare: func(s *drssim.Server) error {
+		if err := s.InjectFault(drssim.Fault{Endpoint: drssim.EndpointReplenish, Headers: map[string]string{"X-Test": "1"}}); err != nil {
+			return err
+		}
+		return s.InjectFault(drssim.Fault{Endpoint: drssim.EndpointReplenish, Status: 200,
+			Body:    `{"detailCode":"ORDER_INPROGRESS","eventInstanceId":"amzn1.dash.v2.o.other"}`,
+			Headers: map[string]string{"x-amzn-type-version": "com.amazon.dash.replenishment.DrsReplenishResult@1.0"}})
+	}})
+	if err == nil {
+		t.Fatalf("the demo passed with the wrong open order:\n%s", out)
+	}
+	for _, want := range []string{" 6. ✗ Replenish slot ", "expected: eventInstanceId of the open order amzn1.dash.v2.o.", "got:      amzn1.dash.v2.o.other"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestDemoReportsAPIErrors(t *testing.T) {
 	t.Parallel()
 	f, out := newFactory(true)

@@ -216,14 +216,24 @@ func (r *runner) openRoute(s *Step) error {
 }
 
 func (r *runner) allow(s *Step) error {
-	c, p, err := r.browser.Answer(r.ctx, r.consent, "allow")
+	c, err := drssim.ParseConsent(r.consent)
 	if err != nil {
 		return err
 	}
-	r.choices = c.Choices()
+	// The customer picks the last product of the first slot instead of the
+	// preselected one, so that the subscription and order checks below show
+	// that the choice made on the consent page is the one DRS uses.
+	form := c.Values("allow")
 	r.slot = c.Slots[0].ID
+	form.Set("slot."+r.slot, c.Slots[0].ASINs[len(c.Slots[0].ASINs)-1])
+	p, err := r.browser.Post(r.ctx, c.Action, form)
+	if err != nil {
+		return err
+	}
+	r.choices = map[string]string{}
 	var chosen []string
 	for _, sl := range c.Slots {
+		r.choices[sl.ID] = form.Get("slot." + sl.ID)
 		chosen = append(chosen, sl.ID+"="+r.choices[sl.ID])
 	}
 	s.set("productsChosen", strings.Join(chosen, ", "))
@@ -263,7 +273,11 @@ func (r *runner) replenish(want drs.DetailCode) func(*Step) error {
 			return err
 		}
 		if want == drs.OrderInProgress {
-			return nil
+			// The emulator names the open order (Amazon may leave it out).
+			if res.EventInstanceID == "" || len(r.orders) == 0 {
+				return nil
+			}
+			return expect("eventInstanceId of the open order", r.orders[len(r.orders)-1], res.EventInstanceID)
 		}
 		if !strings.HasPrefix(res.EventInstanceID, "amzn1.dash.v2.o.") {
 			return &mismatch{"an eventInstanceId starting with amzn1.dash.v2.o.", orNothing(res.EventInstanceID)}

@@ -3,6 +3,7 @@ package deregister
 
 import (
 	"context"
+	"io"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
@@ -26,10 +27,7 @@ the device again with drs login.`,
 		Example: `  drs deregister --model CoffeeMaker01 --serial S1`,
 		Args:    cmdutil.ExactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 }
@@ -41,22 +39,22 @@ type Result struct {
 	Serial       string `json:"serial,omitempty"`
 	// TokenDeleted is true when the stored refresh token was deleted.
 	TokenDeleted bool `json:"tokenDeleted"`
+	// Store is where the token was deleted from (passwords removed), "" when
+	// the device is not named.
+	Store string `json:"store,omitempty"`
 }
 
 // Run deregisters the device and deletes its stored token.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	d, err := f.Device(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Client.Deregister(ctx); err != nil {
-		return err
-	}
-	out := Result{Deregistered: true, DeviceModel: d.Key.DeviceModel, Serial: d.Key.Serial}
-	var where string
-	if d.Key.Validate() == nil {
+	return cmdutil.WithDevice(ctx, f, func(ctx context.Context, d *cmdutil.Device) (Result, error) {
+		if err := d.Client.Deregister(ctx); err != nil {
+			return Result{}, err
+		}
+		out := Result{Deregistered: true, DeviceModel: d.Key.DeviceModel, Serial: d.Key.Serial}
+		if d.Key.Validate() != nil {
+			return out, nil // a token from DRS_REFRESH_TOKEN for an unnamed device: nothing stored
+		}
 		// The hook has deleted a token loaded from the store already; a
 		// token from DRS_REFRESH_TOKEN revoked the stored one as well.
 		st, err := d.Store(ctx)
@@ -64,17 +62,14 @@ func Run(ctx context.Context, opts *Options) error {
 			err = st.Delete(ctx, d.Key)
 		}
 		if err != nil {
-			return &drs.Error{Code: drs.CodeGeneral, Message: "the device was deregistered, but its stored refresh token could not be deleted", Err: err}
+			return Result{}, &drs.Error{Code: drs.CodeGeneral, Message: "the device was deregistered, but its stored refresh token could not be deleted", Err: err}
 		}
-		out.TokenDeleted, where = true, f.StoreLocation(st)
-	}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	w := f.IO.Out
-	cmdutil.Fprintf(w, "%s Device deregistered\n", cmdutil.Check)
-	if out.TokenDeleted {
-		cmdutil.Fprintf(w, "  stored refresh token of %s/%s deleted from %s\n", out.DeviceModel, out.Serial, where)
-	}
-	return nil
+		out.TokenDeleted, out.Store = true, f.StoreLocation(st)
+		return out, nil
+	}, func(w io.Writer, out Result) {
+		cmdutil.Fprintf(w, "%s Device deregistered\n", cmdutil.Check)
+		if out.TokenDeleted {
+			cmdutil.Fprintf(w, "  stored refresh token of %s/%s deleted from %s\n", out.DeviceModel, out.Serial, out.Store)
+		}
+	})
 }

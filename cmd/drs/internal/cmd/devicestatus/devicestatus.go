@@ -3,7 +3,7 @@ package devicestatus
 
 import (
 	"context"
-	"time"
+	"io"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
@@ -39,13 +39,10 @@ a day.`,
 				}
 				opts.Status.MostRecentlyActiveDate = t
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
-	cmd.Flags().StringVar(&opts.LastActive, "last-active", "", "when the device was last active (RFC 3339; default now)")
+	cmd.Flags().StringVar(&opts.LastActive, "last-active", "", "when the device was last active (RFC 3339 or YYYY-MM-DD; default now)")
 	return cmd
 }
 
@@ -57,19 +54,12 @@ type Result struct {
 
 // Run sends the report.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.Factory
-	d, err := f.Device(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Client.ReportDeviceStatus(ctx, opts.Status); err != nil {
-		return err
-	}
-	out := Result{Reported: true, MostRecentlyActiveDate: opts.Status.MostRecentlyActiveDate.UTC().Format(time.RFC3339)}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	cmdutil.Fprintf(f.IO.Out, "%s Device status reported\n  most recently active: %s\n", cmdutil.Check, out.MostRecentlyActiveDate)
-	return nil
+	return cmdutil.WithDevice(ctx, opts.Factory, func(ctx context.Context, d *cmdutil.Device) (Result, error) {
+		if err := d.Client.ReportDeviceStatus(ctx, opts.Status); err != nil {
+			return Result{}, err
+		}
+		return Result{Reported: true, MostRecentlyActiveDate: cmdutil.TimeText(opts.Status.MostRecentlyActiveDate)}, nil
+	}, func(w io.Writer, out Result) {
+		cmdutil.Fprintf(w, "%s Device status reported\n  most recently active: %s\n", cmdutil.Check, out.MostRecentlyActiveDate)
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,7 +142,7 @@ func startPaste(ctx context.Context, opts *Options, c *drs.Client) (*flow, error
 	fl.openBrowser(authURL)
 	cmdutil.Fprintf(w, "After you allow, the browser goes to %s?code=... (that page may not load).\n", opts.RedirectURL)
 	cmdutil.Fprintf(w, "Copy the whole address from the browser's address bar and paste it here:\n")
-	fl.lines = readLines(opts.Factory.IO.In)
+	fl.lines = readLines(ctx, opts.Factory.IO.In)
 	return fl, nil
 }
 
@@ -165,8 +166,9 @@ func (fl *flow) openBrowser(u string) {
 }
 
 // readLines sends the lines of r, then closes the channel at the end of
-// input. The reader goroutine may outlive the login when r never ends.
-func readLines(r io.Reader) <-chan string {
+// input. Once ctx ends it stops sending; the reader goroutine may still wait
+// in a Read of r that never returns (a terminal), until the process exits.
+func readLines(ctx context.Context, r io.Reader) <-chan string {
 	ch := make(chan string)
 	go func() {
 		defer close(ch)
@@ -176,7 +178,11 @@ func readLines(r io.Reader) <-chan string {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), 64<<10)
 		for sc.Scan() {
-			ch <- sc.Text()
+			select {
+			case ch <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return ch
@@ -205,6 +211,9 @@ func (fl *flow) wait(ctx context.Context) (drs.Token, error) {
 				cmdutil.Fprintf(w, "warning: ignored a visit to the login route: %s\n", strings.TrimPrefix(cmdutil.FormatError(err), "error: "))
 			}
 		case line, ok := <-fl.lines:
+			if !ok && ctx.Err() != nil {
+				return drs.Token{}, waitErr(ctx, fl.opts.Timeout)
+			}
 			if !ok {
 				return drs.Token{}, &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "no address was pasted before the end of input"}
 			}
@@ -220,6 +229,10 @@ func (fl *flow) wait(ctx context.Context) (drs.Token, error) {
 func (fl *flow) complete(ctx context.Context, line string) (drs.Token, bool, error) {
 	line = strings.TrimSpace(line)
 	if line == "" {
+		return drs.Token{}, false, nil
+	}
+	if u, err := url.Parse(line); err != nil || (!u.Query().Has("code") && !u.Query().Has("error")) {
+		cmdutil.Fprintf(fl.opts.Factory.IO.ErrOut, "That is not the address the browser landed on after Allow: it has no code or error parameter.\nPaste the address again:\n")
 		return drs.Token{}, false, nil
 	}
 	err := fl.h.Complete(ctx, line)

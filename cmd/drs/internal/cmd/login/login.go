@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -62,10 +63,7 @@ return URL.`,
 			if err := opts.validate(); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 	fl := cmd.Flags()
@@ -133,15 +131,15 @@ type outcome struct {
 // Run links the device.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
+	c, err := f.NewClient(nil) // first: missing credentials are a usage error
+	if err != nil {
+		return err
+	}
 	st, err := f.Store(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, err := f.NewClient(nil)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
@@ -165,15 +163,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	out := Result{Linked: true, ClientID: c.ClientID(), DeviceModel: opts.Model, Serial: opts.Serial,
 		TestDevice: opts.Test, NonLive: opts.NonLive, Store: f.StoreLocation(st)}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	kind := ""
-	if opts.Test {
-		kind = " (test device)"
-	}
-	cmdutil.Fprintf(f.IO.Out, "%s device linked: %s/%s%s\n  refresh token saved in %s\n", cmdutil.Check, opts.Model, opts.Serial, kind, out.Store)
-	return nil
+	return f.Print(out, func(w io.Writer) {
+		cmdutil.Fprintf(w, "%s device linked: %s\n  refresh token saved in %s\n", cmdutil.Check, deviceText(opts), out.Store)
+	})
 }
 
 // waitErr turns the end of ctx into the error drs login reports.

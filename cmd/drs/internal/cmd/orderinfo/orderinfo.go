@@ -3,6 +3,7 @@ package orderinfo
 
 import (
 	"context"
+	"io"
 
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 	"github.com/spf13/cobra"
@@ -27,10 +28,7 @@ drs replenish, or from an SNS notification).`,
 		Args:    cmdutil.ExactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 }
@@ -53,28 +51,21 @@ type Item struct {
 
 // Run reads the order.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.Factory
-	d, err := f.Device(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	o, err := d.Client.OrderInfo(ctx, opts.ID)
-	if err != nil {
-		return err
-	}
-	out := Result{InstanceID: o.InstanceID, Items: []Item{}}
-	for _, it := range o.Items {
-		out.Items = append(out.Items, Item{SlotID: it.SlotID, ASIN: it.ASIN, Quantity: it.Quantity,
-			Status: it.Status, ExpectedDeliveryDate: cmdutil.TimeText(it.ExpectedDeliveryDate)})
-	}
-	if o.Response != nil {
-		out.RequestID = o.Response.RequestID
-	}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	w := f.IO.Out
+	return cmdutil.WithDevice(ctx, opts.Factory, func(ctx context.Context, d *cmdutil.Device) (Result, error) {
+		o, err := d.Client.OrderInfo(ctx, opts.ID)
+		if err != nil {
+			return Result{}, err
+		}
+		out := Result{InstanceID: o.InstanceID, Items: []Item{}, RequestID: cmdutil.RequestID(o.Response)}
+		for _, it := range o.Items {
+			out.Items = append(out.Items, Item{SlotID: it.SlotID, ASIN: it.ASIN, Quantity: it.Quantity,
+				Status: it.Status, ExpectedDeliveryDate: cmdutil.TimeText(it.ExpectedDeliveryDate)})
+		}
+		return out, nil
+	}, printHuman)
+}
+
+func printHuman(w io.Writer, out Result) {
 	cmdutil.Fprintf(w, "Order %s\n", out.InstanceID)
 	if len(out.Items) == 0 {
 		cmdutil.Fprintf(w, "  no items\n")
@@ -82,5 +73,4 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, it := range out.Items {
 		cmdutil.Fprintf(w, "  slot %s: %d x %s, %s, expected delivery %s\n", it.SlotID, it.Quantity, it.ASIN, it.Status, it.ExpectedDeliveryDate)
 	}
-	return nil
 }

@@ -3,6 +3,7 @@ package replenish
 
 import (
 	"context"
+	"io"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
@@ -33,10 +34,7 @@ may have reached Amazon.`,
 		Args: cmdutil.ExactArgs("SLOT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SlotID = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 }
@@ -51,31 +49,23 @@ type Result struct {
 
 // Run places the order.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.Factory
-	d, err := f.Device(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	res, err := d.Client.Replenish(ctx, opts.SlotID)
-	if err != nil {
-		return err
-	}
-	out := Result{SlotID: opts.SlotID, DetailCode: string(res.DetailCode), EventInstanceID: res.EventInstanceID}
-	if res.Response != nil {
-		out.RequestID = res.Response.RequestID
-	}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	w := f.IO.Out
-	cmdutil.Fprintf(w, "%s %s\n", cmdutil.Check, Describe(res.DetailCode))
+	return cmdutil.WithDevice(ctx, opts.Factory, func(ctx context.Context, d *cmdutil.Device) (Result, error) {
+		res, err := d.Client.Replenish(ctx, opts.SlotID)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{SlotID: opts.SlotID, DetailCode: string(res.DetailCode), EventInstanceID: res.EventInstanceID,
+			RequestID: cmdutil.RequestID(res.Response)}, nil
+	}, printHuman)
+}
+
+func printHuman(w io.Writer, out Result) {
+	cmdutil.Fprintf(w, "%s %s\n", cmdutil.Check, Describe(drs.DetailCode(out.DetailCode)))
 	cmdutil.Fprintf(w, "  slot:            %s\n", out.SlotID)
 	cmdutil.Fprintf(w, "  detailCode:      %s\n", out.DetailCode)
 	if out.EventInstanceID != "" {
 		cmdutil.Fprintf(w, "  eventInstanceId: %s\n", out.EventInstanceID)
 	}
-	return nil
 }
 
 // Describe says in words what a detail code means.

@@ -5,6 +5,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -45,10 +46,7 @@ defaults. The control plane is under /_emulator/ (see README.md).`,
   drs sim --json > sim.json &   # the address and credentials as JSON`,
 		Args: cmdutil.ExactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", DefaultAddr, "host:port to listen on")
@@ -90,12 +88,7 @@ func Run(ctx context.Context, opts *Options) error {
 	cfg = s.Config()
 	info := Info{URL: s.URL(), Addr: s.Addr(), Export: exportLine(s.Addr(), cfg),
 		Profiles: cfg.Profiles, Models: cfg.Models, CustomerName: cfg.CustomerName}
-	if f.Global.JSON {
-		err = cmdutil.WriteJSON(f.IO.Out, info)
-	} else {
-		printInfo(f, info)
-	}
-	if err != nil {
+	if err := f.Print(info, func(w io.Writer) { printInfo(w, info) }); err != nil {
 		s.Close()
 		return err
 	}
@@ -130,8 +123,7 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func printInfo(f *cmdutil.Factory, info Info) {
-	w := f.IO.Out
+func printInfo(w io.Writer, info Info) {
 	cmdutil.Fprintf(w, "drs emulator listening on %s\n\n", info.URL)
 	cmdutil.Fprintf(w, "Point drs and the library at it:\n\n    %s\n\n", info.Export)
 	for i, p := range info.Profiles {

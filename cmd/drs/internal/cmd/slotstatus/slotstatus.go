@@ -3,7 +3,8 @@ package slotstatus
 
 import (
 	"context"
-	"time"
+	"io"
+	"math"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
@@ -34,8 +35,8 @@ func NewCmdSlotStatus(f *cmdutil.Factory, runF func(context.Context, *Options) e
 		Long: `Report how much product is left in SLOT. Amazon requires a report whenever a
 slot's contents are consumed. Dates are RFC 3339 (2026-01-02T15:04:05Z) or
 plain dates (2026-01-02); both default to now.`,
-		Example: `  drs slot-status slot-1 --remaining 3.5 --original 10
-  drs slot-status slot-1 --remaining 0 --original 10 --on-hand 2 \
+		Example: `  drs slot-status coffee-beans --remaining 3.5 --original 10
+  drs slot-status coffee-beans --remaining 0 --original 10 --on-hand 2 \
       --expected-replenishment 2026-03-01T00:00:00Z --last-use 2026-02-27T08:15:00Z`,
 		Args: cmdutil.ExactArgs("SLOT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -43,18 +44,15 @@ plain dates (2026-01-02); both default to now.`,
 			if err := opts.build(cmd); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 	fl := cmd.Flags()
 	fl.Float64Var(&opts.Remaining, "remaining", 0, "quantity left in the slot, in the slot's unit (required)")
 	fl.IntVar(&opts.Original, "original", 0, "quantity of a full container, in the slot's unit (required)")
 	fl.IntVar(&opts.OnHand, "on-hand", 0, "spare quantity not loaded in the device")
-	fl.StringVar(&opts.ExpectedReplenishment, "expected-replenishment", "", "when the device expects to need more (RFC 3339; default now)")
-	fl.StringVar(&opts.LastUse, "last-use", "", "when the slot was last used (RFC 3339; default now)")
+	fl.StringVar(&opts.ExpectedReplenishment, "expected-replenishment", "", "when the device expects to need more (RFC 3339 or YYYY-MM-DD; default now)")
+	fl.StringVar(&opts.LastUse, "last-use", "", "when the slot was last used (RFC 3339 or YYYY-MM-DD; default now)")
 	return cmd
 }
 
@@ -64,6 +62,9 @@ func (opts *Options) build(cmd *cobra.Command) error {
 		if !cmd.Flags().Changed(name) {
 			return cmdutil.FlagErrorf("missing --%s", name)
 		}
+	}
+	if math.IsNaN(opts.Remaining) || math.IsInf(opts.Remaining, 0) {
+		return cmdutil.FlagErrorf("--remaining must be a number, got %v", opts.Remaining)
 	}
 	if opts.Remaining < 0 || opts.Original < 0 || opts.OnHand < 0 {
 		return cmdutil.FlagErrorf("--remaining, --original and --on-hand must not be negative")
@@ -99,28 +100,22 @@ type Result struct {
 
 // Run sends the report.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.Factory
-	d, err := f.Device(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
 	s := opts.Status
-	if err := d.Client.ReportSlotStatus(ctx, opts.SlotID, s); err != nil {
-		return err
-	}
-	out := Result{SlotID: opts.SlotID, Reported: true,
-		ExpectedReplenishmentDate: s.ExpectedReplenishmentDate.UTC().Format(time.RFC3339),
-		RemainingQuantityInUnit:   s.RemainingQuantityInUnit, OriginalQuantityInUnit: s.OriginalQuantityInUnit,
-		TotalQuantityOnHand: s.TotalQuantityOnHand, LastUseDate: s.LastUseDate.UTC().Format(time.RFC3339)}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	w := f.IO.Out
+	return cmdutil.WithDevice(ctx, opts.Factory, func(ctx context.Context, d *cmdutil.Device) (Result, error) {
+		if err := d.Client.ReportSlotStatus(ctx, opts.SlotID, s); err != nil {
+			return Result{}, err
+		}
+		return Result{SlotID: opts.SlotID, Reported: true,
+			ExpectedReplenishmentDate: cmdutil.TimeText(s.ExpectedReplenishmentDate),
+			RemainingQuantityInUnit:   s.RemainingQuantityInUnit, OriginalQuantityInUnit: s.OriginalQuantityInUnit,
+			TotalQuantityOnHand: s.TotalQuantityOnHand, LastUseDate: cmdutil.TimeText(s.LastUseDate)}, nil
+	}, printHuman)
+}
+
+func printHuman(w io.Writer, out Result) {
 	cmdutil.Fprintf(w, "%s Slot status reported for slot %s\n", cmdutil.Check, out.SlotID)
 	cmdutil.Fprintf(w, "  remaining:              %g of %d\n", out.RemainingQuantityInUnit, out.OriginalQuantityInUnit)
 	cmdutil.Fprintf(w, "  on hand:                %d\n", out.TotalQuantityOnHand)
 	cmdutil.Fprintf(w, "  last use:               %s\n", out.LastUseDate)
 	cmdutil.Fprintf(w, "  expected replenishment: %s\n", out.ExpectedReplenishmentDate)
-	return nil
 }

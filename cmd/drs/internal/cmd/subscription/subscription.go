@@ -4,6 +4,9 @@ package subscription
 import (
 	"context"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/amazondrs/drs"
@@ -28,10 +31,7 @@ func NewCmdSubscriptionInfo(f *cmdutil.Factory, runF func(context.Context, *Opti
   drs subscription-info --v1 --json`,
 		Args: cmdutil.ExactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.V1, "v1", false, "ask for result version 1.0 (subscribed or not, without products)")
@@ -53,48 +53,38 @@ type Slot struct {
 
 // Run reads the subscription info.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.Factory
-	d, err := f.Device(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	get := d.Client.SubscriptionInfo
-	if opts.V1 {
-		get = d.Client.SubscriptionInfoV1
-	}
-	info, err := get(ctx)
-	if err != nil {
-		return err
-	}
-	out := Result{Version: info.Version, Slots: map[string]Slot{}}
-	for id, s := range info.Slots {
-		p := s.Products
-		if p == nil {
-			p = []drs.ProductInfo{}
+	return cmdutil.WithDevice(ctx, opts.Factory, func(ctx context.Context, d *cmdutil.Device) (Result, error) {
+		get := d.Client.SubscriptionInfo
+		if opts.V1 {
+			get = d.Client.SubscriptionInfoV1
 		}
-		out.Slots[id] = Slot{Subscribed: s.Subscribed, Products: p}
-	}
-	if info.Response != nil {
-		out.RequestID = info.Response.RequestID
-	}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	w := f.IO.Out
-	cmdutil.Fprintf(w, "Subscription info (result version %s)\n", out.Version)
-	if len(out.Slots) == 0 {
-		cmdutil.Fprintf(w, "  no slots\n")
-	}
-	for _, id := range info.SlotIDs() {
-		s := out.Slots[id]
-		state := "not subscribed"
-		if s.Subscribed {
-			state = "subscribed"
+		info, err := get(ctx)
+		if err != nil {
+			return Result{}, err
 		}
-		cmdutil.Fprintf(w, "  %s: %s%s\n", id, state, products(s.Products))
-	}
-	return nil
+		out := Result{Version: info.Version, Slots: map[string]Slot{}, RequestID: cmdutil.RequestID(info.Response)}
+		for id, s := range info.Slots {
+			p := s.Products
+			if p == nil {
+				p = []drs.ProductInfo{}
+			}
+			out.Slots[id] = Slot{Subscribed: s.Subscribed, Products: p}
+		}
+		return out, nil
+	}, func(w io.Writer, out Result) {
+		cmdutil.Fprintf(w, "Subscription info (result version %s)\n", out.Version)
+		if len(out.Slots) == 0 {
+			cmdutil.Fprintf(w, "  no slots\n")
+		}
+		for _, id := range slices.Sorted(maps.Keys(out.Slots)) {
+			s := out.Slots[id]
+			state := "not subscribed"
+			if s.Subscribed {
+				state = "subscribed"
+			}
+			cmdutil.Fprintf(w, "  %s: %s%s\n", id, state, products(s.Products))
+		}
+	})
 }
 
 func products(ps []drs.ProductInfo) string {

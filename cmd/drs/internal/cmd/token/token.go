@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
@@ -34,10 +35,7 @@ order on the customer's account.`,
   drs token --reveal`,
 		Args: cmdutil.ExactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the refresh token itself")
@@ -89,11 +87,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return cmdutil.NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s", key.DeviceModel, key.Serial, out.Store))
 		}
 	}
-	if f.Global.JSON {
-		return cmdutil.WriteJSON(f.IO.Out, out)
-	}
-	printHuman(f, out)
-	return nil
+	return f.Print(out, func(w io.Writer) { printHuman(w, out) })
 }
 
 // load returns the stored token ("" if none) and where the store is.
@@ -114,11 +108,12 @@ func load(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, strin
 	return tok, where, nil
 }
 
-func printHuman(f *cmdutil.Factory, out Result) {
-	w := f.IO.Out
-	if out.DeviceModel != "" || out.Serial != "" {
-		cmdutil.Fprintf(w, "Device:        %s/%s\n", out.DeviceModel, out.Serial)
+func printHuman(w io.Writer, out Result) {
+	device := out.DeviceModel + "/" + out.Serial
+	if out.DeviceModel == "" || out.Serial == "" {
+		device = "not named (give --model and --serial)"
 	}
+	cmdutil.Fprintf(w, "Device:        %s\n", device)
 	cmdutil.Fprintf(w, "Client ID:     %s\n", out.ClientID)
 	if out.Store != "" {
 		cmdutil.Fprintf(w, "Store:         %s\n", out.Store)
@@ -129,9 +124,9 @@ func printHuman(f *cmdutil.Factory, out Result) {
 		cmdutil.Fprintf(w, "Refresh token: %s\n", state)
 	}
 	if out.EnvOverride {
-		cmdutil.Fprintf(w, "               %s is set and is used instead of the store\n", cmdutil.EnvRefreshToken)
+		cmdutil.Fprintf(w, "Override:      %s is set and is used instead of the store\n", cmdutil.EnvRefreshToken)
 	}
 	if out.RefreshToken != "" {
-		cmdutil.Fprintf(w, "%s\n", out.RefreshToken)
+		cmdutil.Fprintf(w, "Token in use:  %s\n", out.RefreshToken)
 	}
 }
