@@ -94,6 +94,9 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 		c.debugLog(ctx, "code exchange failed", slog.Int("code", e.Code), slog.Int("status", e.StatusCode))
 		return Token{}, e
 	}
+	if e := checkTokens("Exchange", ot); e != nil {
+		return Token{}, e
+	}
 	t := c.fromOAuth(ot, start, "")
 	if t.RefreshToken == "" {
 		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "LWA returned no refresh token"}
@@ -159,13 +162,16 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 		start = c.now()
 		ot, err = c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), &oauth2.Token{RefreshToken: rt}).Token()
 		if err == nil {
-			return nil, 0
+			return checkTokens("RefreshToken", ot), 0 // a malformed token is not retried (code 1010)
 		}
 		e := c.tokenError("RefreshToken", err)
 		var re *oauth2.RetrieveError
 		var after time.Duration
 		if errors.As(err, &re) && re.Response != nil {
-			after = retryAfter(re.Response.Header.Get("Retry-After"), c.now())
+			// Wall time, not c.now: an HTTP-date Retry-After is a moment on
+			// the server's clock, while c.now only decides token expiry
+			// (WithClock) and may be anywhere.
+			after = retryAfter(re.Response.Header.Get("Retry-After"), time.Now())
 		}
 		return e, after
 	})
@@ -190,6 +196,21 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 	c.setToken(t)
 	c.debugLog(ctx, "access token refreshed", slog.Time("expiry", t.Expiry))
 	return t.AccessToken, nil
+}
+
+// checkTokens refuses a token response whose access or refresh token is not
+// printable ASCII without spaces (LWA's are "Atza|..." and "Atzr|..."): such
+// an access token cannot be sent in an Authorization header, and such a
+// refresh token would be stored and sent back. Neither token is quoted.
+func checkTokens(op string, ot *oauth2.Token) *Error {
+	for _, f := range []struct{ name, v string }{{"access", ot.AccessToken}, {"refresh", ot.RefreshToken}} {
+		for i := 0; i < len(f.v); i++ {
+			if f.v[i] <= ' ' || f.v[i] >= 0x7f {
+				return &Error{Code: CodeGeneral, Op: op, Message: "LWA token response holds a malformed " + f.name + " token (not printable ASCII)"}
+			}
+		}
+	}
+	return nil
 }
 
 // fromOAuth converts an x/oauth2 token, computing the expiry with the

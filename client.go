@@ -147,6 +147,31 @@ func (c *Client) SetToken(t Token) {
 	c.mu.Unlock()
 }
 
+// String describes the Client by its client ID, DRS endpoint and whether it
+// holds tokens, never revealing them. Without it, fmt's %v (and so slog.Any
+// with a text handler) prints every field, the tokens included.
+func (c *Client) String() string {
+	if c == nil {
+		return "drs.Client(nil)"
+	}
+	return "drs.Client{client_id:" + c.oauth.ClientID + " drs:" + c.endpoints.DRS + " token:" + c.Token().String() + "}"
+}
+
+// GoString keeps %#v from revealing the Client's tokens.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue lets slog print a Client without revealing its tokens.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("drs.Client(nil)")
+	}
+	return slog.GroupValue(
+		slog.String("client_id", c.oauth.ClientID),
+		slog.String("drs", c.endpoints.DRS),
+		slog.Any("token", c.Token()),
+	)
+}
+
 // log returns the debug logger, or nil when debug output is off.
 func (c *Client) log() *slog.Logger {
 	if !c.debug.Load() {

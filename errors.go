@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"golang.org/x/oauth2"
 )
@@ -67,12 +68,16 @@ type Error struct {
 	final bool // not to be retried: a retry already happened deeper down
 }
 
-// Error describes the failure on one line, without secrets.
+// Error describes the failure on one line, without secrets. Text that came
+// from the network (Amazon's message, headers, OAuth error fields) is made
+// printable: invalid UTF-8 and control characters (line breaks included)
+// become U+FFFD and spaces, and each part is cut at 512 bytes, so the
+// server cannot forge or flood log lines. The fields keep the raw text.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("drs: ")
 	if e.Op != "" {
-		b.WriteString(e.Op)
+		b.WriteString(printable(e.Op))
 		b.WriteString(": ")
 	}
 	switch {
@@ -80,36 +85,65 @@ func (e *Error) Error() string {
 		b.WriteString("HTTP ")
 		b.WriteString(strconv.Itoa(e.StatusCode))
 		if e.ErrorType != "" {
-			b.WriteString(" " + e.ErrorType)
+			b.WriteString(" " + printable(e.ErrorType))
 		}
 		if e.OAuthError != "" {
-			b.WriteString(" " + e.OAuthError)
+			b.WriteString(" " + printable(e.OAuthError))
 		}
 		if msg := firstNonEmpty(e.Message, e.OAuthErrorDescription); msg != "" {
-			b.WriteString(": " + msg)
+			b.WriteString(": " + printable(msg))
 		}
 	case e.Message != "":
-		b.WriteString(e.Message)
+		b.WriteString(printable(e.Message))
 		if e.OAuthError != "" {
-			b.WriteString(" (" + e.OAuthError)
+			b.WriteString(" (" + printable(e.OAuthError))
 			if e.OAuthErrorDescription != "" {
-				b.WriteString(": " + e.OAuthErrorDescription)
+				b.WriteString(": " + printable(e.OAuthErrorDescription))
 			}
 			b.WriteString(")")
 		}
 	case e.Err != nil:
-		b.WriteString(e.Err.Error())
+		b.WriteString(printable(e.Err.Error()))
 	default:
 		b.WriteString("error")
 	}
 	if e.StatusCode != 0 && e.Message == "" && e.OAuthError == "" && e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		b.WriteString(": " + printable(e.Err.Error()))
 	} else if e.StatusCode == 0 && e.Message != "" && e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		b.WriteString(": " + printable(e.Err.Error()))
 	}
 	b.WriteString(" (code " + strconv.Itoa(e.Code) + ")")
 	if e.RequestID != "" {
-		b.WriteString(" [request id " + e.RequestID + "]")
+		b.WriteString(" [request id " + printable(e.RequestID) + "]")
+	}
+	return b.String()
+}
+
+// maxPrintable caps one part of an error text or login page message.
+const maxPrintable = 512
+
+// printable returns s as one line of valid UTF-8 of at most about
+// maxPrintable bytes: invalid bytes become U+FFFD, control characters and
+// Unicode line and paragraph separators become spaces, and a longer text is
+// cut at a rune boundary and ends with "…".
+func printable(s string) string {
+	clean := len(s) <= maxPrintable
+	for i := 0; clean && i < len(s); i++ {
+		clean = s[i] >= 0x20 && s[i] < 0x7f
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if b.Len() >= maxPrintable {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = ' '
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

@@ -335,3 +335,14 @@ func (p *pendingLogin) done(err error, tok Token) {
 		p.notify(err, tok)
 	}
 }
+
+// String describes the handler without its state key.
+func (h *LoginHandler) String() string {
+	h.mu.Lock()
+	n := len(h.running)
+	h.mu.Unlock()
+	return fmt.Sprintf("drs.LoginHandler{redirect: %s, logins running: %d}", h.cfg.RedirectURL, n)
+}
+
+// GoString keeps %#v from printing the state key.
+func (h *LoginHandler) GoString() string { return h.String() }

@@ -13,8 +13,11 @@ h1{font-size:1.4rem}.ok{color:#067d62}.bad{color:#b12704}</style></head>
 <body><h1 id="title" class="{{if .OK}}ok{{else}}bad{{end}}">{{.Title}}</h1><p id="message">{{.Message}}</p></body></html>
 `))
 
-// writePage answers with a small HTML page; its text is escaped.
+// writePage answers with a small HTML page. Its text is escaped, and made
+// printable first (see printable): the message may quote LWA's
+// error_description from the return trip's query, which is anyone's to write.
 func writePage(w http.ResponseWriter, status int, title, msg string) {
+	title, msg = printable(title), printable(msg)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

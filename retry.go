@@ -2,7 +2,9 @@ package drs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -48,15 +50,9 @@ func (c *Client) withRetry(ctx context.Context, op string, safe bool, attempt fu
 		if n >= p.MaxAttempts || !retryable(e, safe) || ctx.Err() != nil {
 			return e
 		}
-		wait := backoff(p, n)
-		if after > wait {
-			wait = after
-		}
-		if p.MaxDelay > 0 && wait > p.MaxDelay {
-			c.debugLog(ctx, "not retrying: server asks to wait longer than MaxDelay", slog.String("op", op), slog.Duration("retry_after", wait))
-			return e
-		}
-		if p.MaxElapsed > 0 && time.Since(start)+wait > p.MaxElapsed {
+		wait, why := p.nextWait(n, after, time.Since(start))
+		if why != "" {
+			c.debugLog(ctx, "not retrying: "+why, slog.String("op", op), slog.Duration("wait", wait))
 			return e
 		}
 		c.debugLog(ctx, "retrying", slog.String("op", op), slog.Int("attempt", n+1), slog.Int("code", e.Code), slog.Duration("wait", wait))
@@ -68,6 +64,21 @@ func (c *Client) withRetry(ctx context.Context, op string, safe bool, attempt fu
 		case <-t.C:
 		}
 	}
+}
+
+// nextWait returns the wait before retry n+1 (n ≥ 1), given the server's
+// Retry-After (0 if none) and the time the call has taken so far; why is
+// non-empty when the policy forbids waiting that long. It compares without
+// overflow, however large after is.
+func (p RetryPolicy) nextWait(n int, after, elapsed time.Duration) (wait time.Duration, why string) {
+	wait = max(backoff(p, n), after)
+	switch {
+	case p.MaxDelay > 0 && wait > p.MaxDelay:
+		return wait, "server asks to wait longer than MaxDelay"
+	case p.MaxElapsed > 0 && wait > p.MaxElapsed-elapsed:
+		return wait, "the wait would pass MaxElapsed"
+	}
+	return wait, ""
 }
 
 // retryable decides whether a failed attempt may be repeated.
@@ -87,8 +98,11 @@ func backoff(p RetryPolicy, n int) time.Duration {
 	if p.BaseDelay <= 0 {
 		return 0
 	}
-	d := p.BaseDelay << (n - 1)
-	if d <= 0 || (p.MaxDelay > 0 && d > p.MaxDelay) {
+	d := time.Duration(math.MaxInt64)
+	if n-1 < 63 && p.BaseDelay <= d>>(n-1) {
+		d = p.BaseDelay << (n - 1)
+	}
+	if p.MaxDelay > 0 && d > p.MaxDelay {
 		d = p.MaxDelay
 	}
 	return d/2 + rand.N(d/2+1)
@@ -100,9 +114,12 @@ func retryAfter(h string, now time.Time) time.Duration {
 	if h == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil {
-		if s < 0 {
+	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case s < 0:
 			return 0
+		case s > int(math.MaxInt64/time.Second): // would overflow: as good as forever
+			return math.MaxInt64
 		}
 		return time.Duration(s) * time.Second
 	}

@@ -62,7 +62,8 @@ func TestLoginNoBrowser(t *testing.T) {
 	e := newEnv(t)
 	l := e.startLogin(nil, "--serial", "L1", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
 	route := waitFor(t, &l.errOut, routeRE)
-	wantContains(t, "stderr", l.errOut.String(), "To link CoffeeMaker01/L1 (test device)", "Waiting for Login with Amazon")
+	waitFor(t, &l.errOut, regexp.MustCompile(`Waiting for Login with Amazon`)) // printed after the route
+	wantContains(t, "stderr", l.errOut.String(), "To link CoffeeMaker01/L1 (test device)")
 
 	// A visit with a forged state is refused and does not end the login.
 	resp, err := http.Get(route + "?code=stolen&state=forged.signature")
@@ -129,7 +130,7 @@ func TestLoginPaste(t *testing.T) {
 	defer pw.Close()
 	l := e.startLogin(pr, "--serial", "P1", "--test", "--paste", "--no-browser")
 	authURL := waitFor(t, &l.errOut, authzRE)
-	wantContains(t, "stderr", l.errOut.String(), "paste it here")
+	waitFor(t, &l.errOut, regexp.MustCompile(`paste it here`)) // printed after the address
 
 	const redirect = login.DefaultRedirectURL // nothing listens there
 	b := drssim.NewBrowser(redirect)

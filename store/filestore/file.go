@@ -73,6 +73,8 @@ func readFile(path string) (fileData, error) {
 		switch {
 		case d.Version == 0:
 			return d, fmt.Errorf("%w (no format version); fix or remove the file, it is never overwritten", ErrCorrupt)
+		case d.Version < 0:
+			return d, fmt.Errorf("%w (negative format version); fix or remove the file, it is never overwritten", ErrCorrupt)
 		case d.Version > formatVersion:
 			return d, fmt.Errorf("%w: format version %d is newer than this program's (%d); upgrade it", ErrCorrupt, d.Version, formatVersion)
 		}
@@ -94,7 +96,9 @@ func describeJSONError(err error) string {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q holds a JSON %s, want %s", typ.Field, typ.Value, typ.Type)
+		// Value is "number 1e400" for a number out of range: keep the kind only.
+		kind, _, _ := strings.Cut(typ.Value, " ")
+		return fmt.Sprintf("field %q holds a JSON %s, want %s", typ.Field, kind, typ.Type)
 	default:
 		return "invalid JSON"
 	}
