@@ -1,6 +1,7 @@
 package drs_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -66,27 +67,74 @@ func BenchmarkReplenishHandWritten(b *testing.B) {
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
-		req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/replenish/slot-1", nil)
-		req.Header.Set("Authorization", "Bearer Atza|bench")
-		req.Header.Set("x-amzn-type-version", "com.amazon.dash.replenishment.DrsReplenishInput@1.0")
-		req.Header.Set("x-amzn-accept-type", "com.amazon.dash.replenishment.DrsReplenishResult@1.0")
-		resp, err := benchHTTP.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			b.Fatal(err, resp.StatusCode)
-		}
-		var res struct {
-			EventInstanceID string `json:"eventInstanceId"`
-			DetailCode      string `json:"detailCode"`
-		}
-		if err := json.Unmarshal(body, &res); err != nil {
+		handWrittenReplenish(b, ctx, srv.URL)
+	}
+}
+
+func handWrittenReplenish(b *testing.B, ctx context.Context, base string) {
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/replenish/slot-1", nil)
+	req.Header.Set("Authorization", "Bearer Atza|bench")
+	req.Header.Set("x-amzn-type-version", "com.amazon.dash.replenishment.DrsReplenishInput@1.0")
+	req.Header.Set("x-amzn-accept-type", "com.amazon.dash.replenishment.DrsReplenishResult@1.0")
+	resp, err := benchHTTP.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		b.Fatal(err, resp.StatusCode)
+	}
+	var res struct {
+		EventInstanceID string `json:"eventInstanceId"`
+		DetailCode      string `json:"detailCode"`
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkReplenishOverhead pairs the two: each iteration makes one library
+// call and one hand-written call (alternating which goes first) against the
+// same server, timing each, so both see the same moment of a noisy machine.
+// ns/op is the pair. Metrics: library-ns/call, hand-ns/call and their ratio
+// library/hand (the per-call overhead; target at most 1.10).
+func BenchmarkReplenishOverhead(b *testing.B) {
+	srv := benchServer(b)
+	c := benchClient(b, srv)
+	ctx := b.Context()
+	if _, err := c.Replenish(ctx, "slot-1"); err != nil {
+		b.Fatal(err)
+	}
+	library := func() {
+		if _, err := c.Replenish(ctx, "slot-1"); err != nil {
 			b.Fatal(err)
 		}
 	}
+	var lib, hand time.Duration
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		if i%2 == 0 {
+			library()
+		} else {
+			handWrittenReplenish(b, ctx, srv.URL)
+		}
+		t1 := time.Now()
+		if i%2 == 0 {
+			handWrittenReplenish(b, ctx, srv.URL)
+		} else {
+			library()
+		}
+		t2 := time.Now()
+		if i%2 == 0 {
+			lib, hand = lib+t1.Sub(t0), hand+t2.Sub(t1)
+		} else {
+			hand, lib = hand+t1.Sub(t0), lib+t2.Sub(t1)
+		}
+	}
+	b.ReportMetric(float64(lib)/float64(b.N), "library-ns/call")
+	b.ReportMetric(float64(hand)/float64(b.N), "hand-ns/call")
+	b.ReportMetric(float64(lib)/float64(hand), "library/hand")
 }
 
 // BenchmarkCallRefreshingToken is a Replenish whose access token has expired
