@@ -90,7 +90,7 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 	start := c.now()
 	ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), code)
 	if err != nil {
-		e := c.tokenError("Exchange", err)
+		e := c.tokenError("Exchange", err, code)
 		c.debugLog(ctx, "code exchange failed", slog.Int("code", e.Code), slog.Int("status", e.StatusCode))
 		return Token{}, e
 	}
@@ -102,7 +102,7 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "LWA returned no refresh token"}
 	}
 	if err := c.setToken(t); err != nil {
-		return t, &Error{Code: CodeGeneral, Op: "Exchange", Message: "the device is linked but saving its refresh token failed", Err: err}
+		return t, c.scrub(&Error{Code: CodeGeneral, Op: "Exchange", Message: "the device is linked but saving its refresh token failed", Err: err}, code)
 	}
 	c.debugLog(ctx, "device linked", slog.Any("token", t))
 	return t, nil
@@ -164,7 +164,7 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 		if err == nil {
 			return checkTokens("RefreshToken", ot), 0 // a malformed token is not retried (code 1010)
 		}
-		e := c.tokenError("RefreshToken", err)
+		e := c.tokenError("RefreshToken", err, rt)
 		var re *oauth2.RetrieveError
 		var after time.Duration
 		if errors.As(err, &re) && re.Response != nil {
@@ -187,13 +187,8 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 		return "", rerr
 	}
 	t := c.fromOAuth(ot, start, rt)
-	c.mu.Lock()
-	if c.tok.RefreshToken != rt { // SetRefreshToken raced with us: keep the caller's choice
-		c.mu.Unlock()
-		return t.AccessToken, nil
-	}
-	c.mu.Unlock()
-	c.setToken(t)
+	// If SetRefreshToken (or a login) raced with us, keep the caller's choice.
+	c.setTokenIf(rt, t)
 	c.debugLog(ctx, "access token refreshed", slog.Time("expiry", t.Expiry))
 	return t.AccessToken, nil
 }
@@ -239,8 +234,15 @@ func (c *Client) dropAccessToken(access string) {
 // tokenError converts an LWA failure into an *Error: invalid_grant on a
 // refresh is code 1000, other error statuses their HTTP status, transport
 // failures their libcurl-style code, anything else 1010. No token response
-// body is kept.
-func (c *Client) tokenError(op string, err error) *Error {
+// body is kept, and neither the client secret nor the Client's tokens nor
+// sent (the refresh token or code the request carried) survive in e.
+func (c *Client) tokenError(op string, err error, sent string) *Error {
+	e := c.tokenErrorFields(op, err)
+	return c.scrub(e, sent)
+}
+
+// tokenErrorFields classifies err for tokenError, before scrubbing.
+func (c *Client) tokenErrorFields(op string, err error) *Error {
 	e := &Error{Op: op, Err: err}
 	var re *oauth2.RetrieveError
 	switch {
@@ -259,7 +261,7 @@ func (c *Client) tokenError(op string, err error) *Error {
 			e.Message = "LWA token endpoint returned an error without an OAuth error body"
 		}
 	case isTransport(err):
-		e.Code = transportCode(err)
+		e.Code, e.Err = transportCode(err), scrubURL(err)
 	default:
 		e.Code, e.Message, e.Err = CodeGeneral, "LWA token response is not valid token JSON", nil
 	}

@@ -67,12 +67,14 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 			return nil, &Error{Code: CodeGeneral, Op: "New", Message: err.Error()}
 		}
 	}
-	ep := defaultEndpoints()
+	var ep Endpoints
 	if o.endpoints != nil {
-		ep = *o.endpoints
-	}
-	if err := ep.validate(); err != nil {
-		return nil, &Error{Code: CodeGeneral, Op: "New", Message: err.Error() + " (from $" + EmulatorHostEnv + ")"}
+		ep = *o.endpoints // validated by WithEndpoints
+	} else {
+		var err error
+		if ep, err = defaultEndpoints(); err != nil {
+			return nil, &Error{Code: CodeGeneral, Op: "New", Message: err.Error()}
+		}
 	}
 	ep.DRS = strings.TrimRight(ep.DRS, "/")
 	if o.logger == nil {
@@ -185,6 +187,24 @@ func (c *Client) log() *slog.Logger {
 func (c *Client) setToken(t Token) error {
 	c.mu.Lock()
 	changed := c.tok.RefreshToken != t.RefreshToken
+	c.tok = t
+	c.mu.Unlock()
+	if changed && c.onChange != nil {
+		return c.onChange(t)
+	}
+	return nil
+}
+
+// setTokenIf stores t, and calls the change hook as setToken does, only if
+// the Client's refresh token is still rt: a refresh must not undo a
+// SetRefreshToken, SetToken or login that happened while it ran.
+func (c *Client) setTokenIf(rt string, t Token) error {
+	c.mu.Lock()
+	if c.tok.RefreshToken != rt {
+		c.mu.Unlock()
+		return nil
+	}
+	changed := rt != t.RefreshToken
 	c.tok = t
 	c.mu.Unlock()
 	if changed && c.onChange != nil {

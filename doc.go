@@ -41,4 +41,11 @@
 //     refresh token, so the caller decides when to link again.
 //   - DRS documents no 429: the client treats 429 like a 5xx, honouring
 //     Retry-After, for calls that are safe to repeat.
+//   - Errors and debug output never hold the client secret or the Client's
+//     tokens, even when a server echoes them back: they become
+//     "[redacted]". Values shorter than 8 bytes (never a real LWA secret)
+//     are not treated as secrets, so that short test values do not garble
+//     every message.
+//   - SubscriptionInfo's Version is the one DRS names in its
+//     x-amzn-type-version header, or else the one asked for.
 package drs

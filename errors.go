@@ -19,27 +19,43 @@ import (
 // numbered like libcurl's (the seed ran on a libcurl-based HTTP stack); 100-999
 // are the HTTP status Amazon answered with; the rest are the library's own.
 const (
-	CodeOK                  = 0    // no error
-	CodeUnsupportedProtocol = 1    // the URL's scheme is not http or https
-	CodeCouldNotResolveHost = 6    // DNS lookup failed
-	CodeCouldNotConnect     = 7    // the connection was refused or could not be made
-	CodePartialBody         = 18   // the response body ended before its declared length
-	CodeTimeout             = 28   // the request or the context timed out
-	CodeTLS                 = 35   // the TLS handshake or certificate check failed
-	CodeAborted             = 42   // the context was cancelled
-	CodeEmptyReply          = 52   // the server closed the connection without a response
-	CodeSendError           = 55   // sending the request failed
-	CodeReceiveError        = 56   // receiving the response failed (connection reset, ...)
-	CodeBodyTooLarge        = 63   // the response body exceeds the 1 MiB cap
-	CodeNotAuthenticated    = 1000 // no refresh token, or LWA rejected it
-	CodeLoginInProgress     = 1001 // a login is already running
-	CodeGeneral             = 1010 // anything else: bad input, a response that is not the JSON expected, ...
+	// CodeOK means no error.
+	CodeOK = 0
+	// CodeUnsupportedProtocol means the URL's scheme is not http or https.
+	CodeUnsupportedProtocol = 1
+	// CodeCouldNotResolveHost means the DNS lookup failed.
+	CodeCouldNotResolveHost = 6
+	// CodeCouldNotConnect means the connection was refused or could not be made.
+	CodeCouldNotConnect = 7
+	// CodePartialBody means the response body ended before its declared length.
+	CodePartialBody = 18
+	// CodeTimeout means the request or the context timed out.
+	CodeTimeout = 28
+	// CodeTLS means the TLS handshake or the certificate check failed.
+	CodeTLS = 35
+	// CodeAborted means the context was cancelled.
+	CodeAborted = 42
+	// CodeEmptyReply means the server closed the connection without a response.
+	CodeEmptyReply = 52
+	// CodeReceiveError means receiving the response failed (a connection
+	// reset, a broken pipe, ...).
+	CodeReceiveError = 56
+	// CodeBodyTooLarge means the response body exceeds the 1 MiB cap.
+	CodeBodyTooLarge = 63
+	// CodeNotAuthenticated means there is no refresh token, or LWA rejected it.
+	CodeNotAuthenticated = 1000
+	// CodeLoginInProgress means a login is already running.
+	CodeLoginInProgress = 1001
+	// CodeGeneral means anything else: bad input, a response that is not the
+	// JSON expected, ...
+	CodeGeneral = 1010
 )
 
 // Error is the error every Client method returns (possibly wrapped). Code is
 // the seed library's numeric code; the other fields keep what Amazon said.
 // Use [errors.As] to reach it and [errors.Is] with the Err* sentinels to branch.
-// No field holds a token or the client secret.
+// No field holds a token or the client secret: values a server echoes back
+// are replaced by "[redacted]".
 type Error struct {
 	// Code is the seed library's error code (see the Code* constants).
 	Code int
@@ -55,12 +71,13 @@ type Error struct {
 	ErrorType string
 	// RequestID is the X-Amzn-Requestid header, for Amazon support.
 	RequestID string
-	// OAuthError and OAuthErrorDescription are LWA's "error" and
-	// "error_description", e.g. "invalid_grant".
-	OAuthError            string
+	// OAuthError is LWA's "error", e.g. "invalid_grant".
+	OAuthError string
+	// OAuthErrorDescription is LWA's "error_description".
 	OAuthErrorDescription string
-	// Body is the raw response body of a DRS error (capped at 1 MiB). It is
-	// never kept for token responses, which may hold tokens.
+	// Body is the raw response body of a DRS error (capped at 1 MiB), with
+	// any of the Client's secrets a server echoed replaced by "[redacted]".
+	// It is never kept for token responses, which may hold tokens.
 	Body []byte
 	// Err is the underlying cause, if any.
 	Err error

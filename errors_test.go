@@ -1,11 +1,13 @@
 package drs_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -175,4 +177,29 @@ func TestCodeOfForeignErrors(t *testing.T) {
 	if drs.Code(wrapped) != 404 {
 		t.Error("Code does not look through wrapping")
 	}
+}
+
+// TestHostNotFound: a DRS host that does not resolve is code 6, keeps the
+// *net.DNSError, and (since nothing was sent) even Replenish may try again.
+func TestHostNotFound(t *testing.T) {
+	var lookups atomic.Int64
+	resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		lookups.Add(1)
+		return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("no name server in this test")}
+	}}
+	tr := &http.Transport{DialContext: (&net.Dialer{Resolver: resolver}).DialContext}
+	f := newFake(t)
+	ep := f.endpoints()
+	ep.DRS = "http://drs.example.test:8080" // LWA stays reachable; DRS does not resolve
+	c := f.client(drs.WithEndpoints(ep), drs.WithHTTPClient(&http.Client{Transport: tr}))
+	_, err := c.Replenish(t.Context(), "slot-1")
+	wantCode(t, err, drs.CodeCouldNotResolveHost)
+	var dnsErr *net.DNSError
+	if !errors.Is(err, drs.ErrTransport) || !errors.As(err, &dnsErr) || dnsErr.Name != "drs.example.test" {
+		t.Errorf("err = %v, want ErrTransport wrapping a *net.DNSError for drs.example.test", err)
+	}
+	if lookups.Load() == 0 {
+		t.Error("the test resolver was not used")
+	}
+	assertNoSecrets(t, "error", err.Error())
 }

@@ -52,7 +52,10 @@ func ExampleClient_SetRefreshToken() {
 func ExampleClient_Replenish() {
 	sim, refreshToken := startEmulator()
 	defer sim.Close()
-	client, _ := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	if err != nil {
+		log.Fatal(err)
+	}
 	client.SetRefreshToken(refreshToken)
 
 	res, err := client.Replenish(context.Background(), "coffee-beans")
@@ -73,12 +76,21 @@ func ExampleClient_Replenish() {
 func ExampleClient_CancelTestOrder() {
 	sim, refreshToken := startEmulator()
 	defer sim.Close()
-	client, _ := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	if err != nil {
+		log.Fatal(err)
+	}
 	client.SetRefreshToken(refreshToken)
 	ctx := context.Background()
 
-	first, _ := client.Replenish(ctx, "coffee-beans")
-	again, _ := client.Replenish(ctx, "coffee-beans")
+	first, err := client.Replenish(ctx, "coffee-beans")
+	if err != nil {
+		log.Fatalf("Error replenishing: code = %d: %v", drs.Code(err), err)
+	}
+	again, err := client.Replenish(ctx, "coffee-beans")
+	if err != nil {
+		log.Fatalf("Error replenishing: code = %d: %v", drs.Code(err), err)
+	}
 	fmt.Println(first.DetailCode, "then", again.DetailCode)
 
 	res, err := client.CancelTestOrder(ctx, "coffee-beans")
@@ -88,7 +100,10 @@ func ExampleClient_CancelTestOrder() {
 	for _, s := range res.SlotOrderStatuses {
 		fmt.Println(s.SlotID, s.OrderStatus)
 	}
-	after, _ := client.Replenish(ctx, "coffee-beans")
+	after, err := client.Replenish(ctx, "coffee-beans")
+	if err != nil {
+		log.Fatalf("Error replenishing: code = %d: %v", drs.Code(err), err)
+	}
 	fmt.Println("after cancelling:", after.DetailCode)
 	// Output:
 	// TEST_ORDER_PLACED then ORDER_INPROGRESS
@@ -104,9 +119,14 @@ func ExampleWithTokenStore() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	sim.Start()
+	if err := sim.Start(); err != nil {
+		log.Fatal(err)
+	}
 	defer sim.Close()
-	dir, _ := os.MkdirTemp("", "drs-example")
+	dir, err := os.MkdirTemp("", "drs-example")
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer os.RemoveAll(dir)
 	tokens, err := filestore.Open(filepath.Join(dir, "tokens.json"))
 	if err != nil {
@@ -150,11 +170,17 @@ func ExampleWithTokenStore() {
 	}
 
 	first := agentStart()
-	res, _ := first.Replenish(context.Background(), "water-filter")
+	res, err := first.Replenish(context.Background(), "water-filter")
+	if err != nil {
+		log.Fatalf("Error replenishing: code = %d: %v", drs.Code(err), err)
+	}
 	fmt.Println(res.DetailCode)
 
 	restarted := agentStart() // a restart: the token comes from the store
-	res, _ = restarted.Replenish(context.Background(), "coffee-beans")
+	res, err = restarted.Replenish(context.Background(), "coffee-beans")
+	if err != nil {
+		log.Fatalf("Error replenishing: code = %d: %v", drs.Code(err), err)
+	}
 	fmt.Println(res.DetailCode)
 	// Output:
 	// Log in please!
@@ -171,9 +197,14 @@ func ExampleLoginHandler() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	sim.Start()
+	if err := sim.Start(); err != nil {
+		log.Fatal(err)
+	}
 	defer sim.Close()
-	client, _ := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)

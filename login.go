@@ -6,11 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,15 +59,22 @@ type LoginConfig struct {
 //
 // The lifecycle follows the seed: [LoginHandler.Start] begins a login for a
 // Client and device, and fails with code 1001 ([ErrLoginInProgress]) while
-// that Client has a login running (a login older than StateTTL, whose states
-// have all expired, counts as abandoned and is replaced). A plain GET of the route redirects to
-// LWA; with several devices started, ?serial=S picks one. The return trip
-// ends the login: on success, or on an LWA error or a failed exchange tied
-// to a valid state. A missing, forged, replayed or expired state is refused
-// (nothing is exchanged) and reported to the callback with code 1010, but
-// the login keeps running, since the customer's real return may still come.
-// While no login is running the route answers 503 until Start is called
-// again.
+// that Client, or another Client for the same device, has a login running
+// (a login older than StateTTL, whose states have all expired, counts as
+// abandoned and is replaced). A plain GET of the route redirects to LWA with
+// a fresh state (a login keeps its last 8 states valid, so reloading the
+// page cannot fill the state store); with several devices started,
+// ?serial=S picks one. The state is signed, checked in constant time, used
+// once and carries which device the return trip belongs to.
+//
+// The return trip ends the login: on success, or on an LWA error (code 1010)
+// or a failed exchange (the HTTP status LWA answered, or the code of the
+// failure) tied to a valid state. A missing, forged, replayed or expired
+// state is refused (nothing is exchanged) and reported with code 1010 to the
+// callback of the one running login (to none when several run, as it cannot
+// tell whose it was), but the login keeps running, since the customer's
+// real return may still come. While no login is running for a device, its
+// route answers 503 until Start is called again.
 type LoginHandler struct {
 	cfg LoginConfig
 
@@ -80,7 +87,18 @@ type pendingLogin struct {
 	dev     Device
 	notify  func(error, Token)
 	started time.Time
+	states  []string // state IDs handed out and not yet used (guarded by LoginHandler.mu)
 }
+
+// maxStates caps the states one login keeps valid: each plain GET of the
+// route issues one, so without a cap anyone could fill the state store by
+// reloading the page. Issuing one more drops the oldest.
+const maxStates = 8
+
+// exchangeTimeout bounds the code exchange of a return trip, which runs to
+// its end even if the customer's browser goes away: the code is good only
+// once.
+const exchangeTimeout = 30 * time.Second
 
 // NewLoginHandler returns a handler for cfg.
 func NewLoginHandler(cfg LoginConfig) (*LoginHandler, error) {
@@ -122,8 +140,18 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 	if !c.login.CompareAndSwap(false, true) && !h.dropStale(c) {
 		return &Error{Code: CodeLoginInProgress, Op: "Login", Message: "a login is already running for this client"}
 	}
+	k := deviceKey(c, d)
 	h.mu.Lock()
-	h.running[deviceKey(c, d)] = &pendingLogin{c: c, dev: d, notify: onAuthenticated, started: h.cfg.Now()}
+	if old := h.running[k]; old != nil {
+		if h.cfg.Now().Sub(old.started) <= h.cfg.StateTTL {
+			h.mu.Unlock()
+			c.login.Store(false)
+			return &Error{Code: CodeLoginInProgress, Op: "Login", Message: "a login is already running for device " + d.Model + "/" + d.Serial}
+		}
+		old.c.login.Store(false) // abandoned by another client
+		defer h.forget(old.takeStates())
+	}
+	h.running[k] = &pendingLogin{c: c, dev: d, notify: onAuthenticated, started: h.cfg.Now()}
 	h.mu.Unlock()
 	c.debugLog(context.Background(), "login started", slog.String("model", d.Model), slog.String("serial", d.Serial))
 	return nil
@@ -133,15 +161,38 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 // every state it handed out has expired, so its return trip can no longer
 // come here (it may have finished on another instance).
 func (h *LoginHandler) dropStale(c *Client) bool {
+	var stale []string
+	defer func() { h.forget(stale) }()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for k, v := range h.running {
 		if v.c == c && h.cfg.Now().Sub(v.started) > h.cfg.StateTTL {
 			delete(h.running, k)
+			stale = v.takeStates()
 			return true
 		}
 	}
 	return false
+}
+
+// takeStates returns and clears the states p handed out. h.mu must be held.
+func (p *pendingLogin) takeStates() []string {
+	s := p.states
+	p.states = nil
+	return s
+}
+
+// forget removes states from the store, so that no return trip can use
+// them any more. It is best effort: a state it misses expires anyway.
+func (h *LoginHandler) forget(states []string) {
+	if len(states) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, id := range states {
+		h.cfg.States.TakeState(ctx, id, h.cfg.Now())
+	}
 }
 
 // Running reports whether a login started for c still waits for its
@@ -183,6 +234,20 @@ func (h *LoginHandler) authURL(ctx context.Context, p *pendingLogin) (string, er
 	if err := h.cfg.States.PutState(ctx, sid, ls); err != nil {
 		return "", &Error{Code: CodeGeneral, Op: "Login", Message: "saving login state", Err: err}
 	}
+	h.mu.Lock()
+	if h.running[ls.Key] != p { // the login ended meanwhile
+		h.mu.Unlock()
+		h.forget([]string{sid})
+		return "", &Error{Code: CodeGeneral, Op: "Login", Message: "the login ended: call Start again"}
+	}
+	p.states = append(p.states, sid)
+	var drop []string
+	if n := len(p.states) - maxStates; n > 0 {
+		drop = slices.Clone(p.states[:n])
+		p.states = slices.Delete(p.states, 0, n)
+	}
+	h.mu.Unlock()
+	h.forget(drop)
 	return p.c.AuthCodeURL(sid+"."+h.sign(sid), AuthParams{DeviceModel: p.dev.Model, Serial: p.dev.Serial,
 		TestDevice: p.dev.TestDevice, NonLive: p.dev.NonLive, RedirectURL: h.cfg.RedirectURL})
 }
@@ -203,8 +268,10 @@ func (h *LoginHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	if q.Has("state") || q.Has("code") || q.Has("error") {
-		status, title, msg := h.finish(r.Context(), q)
-		writePage(w, status, title, msg)
+		// Once the state is taken, the code is good only once: finish the
+		// exchange even if the customer's browser goes away meanwhile.
+		res := h.finish(context.WithoutCancel(r.Context()), q)
+		writePage(w, res.status, res.title, res.msg)
 		return
 	}
 	p, status, msg := h.pick(q.Get("serial"))
@@ -214,10 +281,11 @@ func (h *LoginHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := h.authURL(r.Context(), p)
 	if err != nil {
-		writePage(w, http.StatusInternalServerError, "Cannot start linking", "The agent could not start the login. Try again later.")
+		writePage(w, http.StatusServiceUnavailable, "Cannot start linking", "The agent could not start the login. Start a login in the agent, then open this page again.")
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, u, http.StatusFound)
 }
 
@@ -235,7 +303,7 @@ func (h *LoginHandler) pick(serial string) (*pendingLogin, int, string) {
 	case len(h.running) == 0:
 		return nil, http.StatusServiceUnavailable, "No device login is in progress. Start a login in the agent, then open this page again."
 	case len(found) == 0:
-		return nil, http.StatusNotFound, "No login is in progress for that device."
+		return nil, http.StatusServiceUnavailable, "No login is in progress for that device. Start a login for it in the agent, then open this page again."
 	case len(found) > 1:
 		return nil, http.StatusBadRequest, "Several devices are waiting to be linked: add ?serial=<device serial> to the address."
 	}
@@ -244,33 +312,33 @@ func (h *LoginHandler) pick(serial string) (*pendingLogin, int, string) {
 
 // Complete finishes a login from the URL the customer's browser landed on
 // (for agents that cannot receive the redirect, e.g. a CLI on another
-// machine). It applies the same checks as the route.
+// machine). It applies the same checks as the route, and returns the error
+// the callback got, with the same code: 1010 for a missing, forged,
+// replayed or expired state (the login keeps running) or a refusal by LWA,
+// the HTTP status or another code for a failed exchange.
 func (h *LoginHandler) Complete(ctx context.Context, callbackURL string) error {
 	u, err := url.Parse(strings.TrimSpace(callbackURL))
 	if err != nil {
 		return &Error{Code: CodeGeneral, Op: "Login", Message: "the pasted URL is not a URL"}
 	}
-	if status, _, msg := h.finish(ctx, u.Query()); status != http.StatusOK {
-		return &Error{Code: CodeGeneral, Op: "Login", Message: msg}
-	}
-	return nil
+	return h.finish(ctx, u.Query()).err
 }
 
-// finish handles a return trip and returns the page to show.
-func (h *LoginHandler) finish(ctx context.Context, q url.Values) (int, string, string) {
-	state := q.Get("state")
-	id, sig, _ := strings.Cut(state, ".")
-	var ls store.LoginState
-	err := errors.New("the state parameter is missing or was not issued by this agent")
-	if id != "" && hmac.Equal([]byte(sig), []byte(h.sign(id))) {
-		ls, err = h.cfg.States.TakeState(ctx, id, h.cfg.Now())
-		if err != nil {
-			err = errors.New("this login link was already used or has expired")
-		}
-	}
+// returnTrip is the outcome of a return trip: the page to show and the
+// error reported (nil once the device is linked).
+type returnTrip struct {
+	status     int
+	title, msg string
+	err        error
+}
+
+// finish handles a return trip.
+func (h *LoginHandler) finish(ctx context.Context, q url.Values) returnTrip {
+	ls, err := h.takeState(ctx, q.Get("state"))
 	if err != nil {
-		h.notifyOnly(&Error{Code: CodeGeneral, Op: "Login", Message: err.Error()})
-		return http.StatusBadRequest, "Linking failed", "This sign-in link is not valid: " + err.Error() + ". Start again from the agent's login page."
+		h.notifyOnly(err)
+		return returnTrip{http.StatusBadRequest, "Linking failed",
+			"This sign-in link is not valid: " + err.Message + ". Start again from the agent's login page.", err}
 	}
 	p := h.take(ls.Key)
 	if p == nil && h.cfg.ClientFor != nil {
@@ -279,41 +347,69 @@ func (h *LoginHandler) finish(ctx context.Context, q url.Values) (int, string, s
 		}
 	}
 	if p == nil {
-		return http.StatusServiceUnavailable, "Linking failed", "No login is in progress for this device any more. Start a login in the agent again."
+		return returnTrip{http.StatusServiceUnavailable, "Linking failed",
+			"No login is in progress for this device any more. Start a login in the agent again.",
+			&Error{Code: CodeGeneral, Op: "Login", Message: "no login is in progress for device " + ls.Key.DeviceModel + "/" + ls.Key.Serial}}
 	}
 	var tok Token
+	var xerr error
 	switch {
 	case q.Get("error") != "":
-		err = &Error{Code: CodeGeneral, Op: "Login", Message: "Login with Amazon refused the link",
+		xerr = &Error{Code: CodeGeneral, Op: "Login", Message: "Login with Amazon refused the link",
 			OAuthError: q.Get("error"), OAuthErrorDescription: q.Get("error_description")}
 	case q.Get("code") == "":
-		err = &Error{Code: CodeGeneral, Op: "Login", Message: "the return trip carries no authorization code"}
+		xerr = &Error{Code: CodeGeneral, Op: "Login", Message: "the return trip carries no authorization code"}
 	default:
-		tok, err = p.c.Exchange(ctx, q.Get("code"), ls.RedirectURL)
+		xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+		tok, xerr = p.c.Exchange(xctx, q.Get("code"), ls.RedirectURL)
+		cancel()
 	}
-	p.done(err, tok)
-	if err != nil {
-		e := asError("Login", err)
+	p.done(xerr, tok)
+	if xerr != nil {
+		e := asError("Login", xerr)
 		status := http.StatusBadGateway // the exchange with LWA failed
 		if q.Get("error") != "" {
 			status = http.StatusForbidden // the customer (or LWA) refused
 		}
-		return status, "Linking failed", "The device could not be linked: " + firstNonEmpty(e.OAuthErrorDescription, e.Message, e.OAuthError, "error code "+fmt.Sprint(e.Code)) + "."
+		return returnTrip{status, "Linking failed", "The device could not be linked: " +
+			firstNonEmpty(e.OAuthErrorDescription, e.Message, e.OAuthError, "error code "+fmt.Sprint(e.Code)) + ".", xerr}
 	}
-	return http.StatusOK, "Device linked", fmt.Sprintf("Your device %s (%s) is now linked to your Amazon account. You can close this page.", p.dev.Serial, p.dev.Model)
+	return returnTrip{http.StatusOK, "Device linked",
+		fmt.Sprintf("Your device %s (%s) is now linked to your Amazon account. You can close this page.", p.dev.Serial, p.dev.Model), nil}
 }
 
-// take removes and returns the running login for k.
+// takeState checks state's signature in constant time, then takes it from
+// the store (once). The error is code 1010.
+func (h *LoginHandler) takeState(ctx context.Context, state string) (store.LoginState, *Error) {
+	id, sig, _ := strings.Cut(state, ".")
+	if id == "" || !hmac.Equal([]byte(sig), []byte(h.sign(id))) {
+		return store.LoginState{}, &Error{Code: CodeGeneral, Op: "Login", Message: "the state parameter is missing or was not issued by this agent"}
+	}
+	ls, err := h.cfg.States.TakeState(ctx, id, h.cfg.Now())
+	if err != nil {
+		return store.LoginState{}, &Error{Code: CodeGeneral, Op: "Login", Message: "this login link was already used or has expired"}
+	}
+	return ls, nil
+}
+
+// take removes and returns the running login for k, and forgets the other
+// states it handed out.
 func (h *LoginHandler) take(k store.Key) *pendingLogin {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	p := h.running[k]
-	delete(h.running, k)
+	var rest []string
+	if p != nil {
+		delete(h.running, k)
+		rest = p.takeStates()
+	}
+	h.mu.Unlock()
+	h.forget(rest)
 	return p
 }
 
 // notifyOnly reports a refused return trip to the one running login, if
-// there is exactly one, without ending it.
+// there is exactly one, without ending it. With several logins running it
+// cannot tell whose it was, and tells none.
 func (h *LoginHandler) notifyOnly(err error) {
 	h.mu.Lock()
 	var only *pendingLogin

@@ -3,6 +3,7 @@ package drs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/store"
 )
 
 // emulator starts a drssim server on loopback for one test.
@@ -382,5 +384,225 @@ func TestLoginAbandonedAfterTTL(t *testing.T) {
 	}
 	if !h.Running(c) {
 		t.Error("the new login is not running")
+	}
+}
+
+// countingStates is a StateStore that counts the states it holds.
+type countingStates struct {
+	store.StateStore
+	mu   sync.Mutex
+	live map[string]bool
+}
+
+func newCountingStates() *countingStates {
+	return &countingStates{StateStore: store.Memory(), live: map[string]bool{}}
+}
+
+func (s *countingStates) PutState(ctx context.Context, id string, ls store.LoginState) error {
+	s.mu.Lock()
+	s.live[id] = true
+	s.mu.Unlock()
+	return s.StateStore.PutState(ctx, id, ls)
+}
+
+func (s *countingStates) TakeState(ctx context.Context, id string, now time.Time) (store.LoginState, error) {
+	s.mu.Lock()
+	delete(s.live, id)
+	s.mu.Unlock()
+	return s.StateStore.TakeState(ctx, id, now)
+}
+
+func (s *countingStates) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.live)
+}
+
+// noRedirect is an http.Client that stops at the first redirect.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// stateOf GETs the route without following the redirect and returns the
+// state of the LWA address it redirects to.
+func stateOf(t *testing.T, route string) string {
+	t.Helper()
+	resp, err := noRedirect.Get(route)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || loc.Query().Get("state") == "" {
+		t.Fatalf("GET %s: HTTP %d to %q, want a redirect to LWA with a state", route, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return loc.Query().Get("state")
+}
+
+func TestLoginReloadsDoNotFillTheStateStore(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	states := newCountingStates()
+	h, route := agent(t, drs.LoginConfig{States: states})
+	if err := h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-reload", TestDevice: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	first := stateOf(t, route)
+	for range 50 {
+		stateOf(t, route)
+	}
+	if n := states.count(); n > 8 {
+		t.Errorf("%d states held after 51 visits, want at most 8", n)
+	}
+	// The oldest state was dropped: its return trip is refused unexchanged.
+	resp, err := http.Get(route + "?code=whatever&state=" + url.QueryEscape(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || s.Requests(drssim.EndpointToken) != 0 {
+		t.Errorf("dropped state: HTTP %d, %d exchanges; want 400 and none", resp.StatusCode, s.Requests(drssim.EndpointToken))
+	}
+	// A fresh visit still links the device, and then no state is left.
+	page, err := drssim.NewBrowser("").Link(t.Context(), route, "allow")
+	if err != nil || page.Status != http.StatusOK {
+		t.Fatalf("link after reloads: %v %+v", err, page)
+	}
+	if n := states.count(); n != 0 {
+		t.Errorf("%d states left after the login ended, want 0", n)
+	}
+}
+
+func TestLoginStateOfAnEndedLoginIsRefused(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	h, route := agent(t, drs.LoginConfig{})
+	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SN-old", TestDevice: true}
+	if err := h.Start(c, dev, nil); err != nil {
+		t.Fatal(err)
+	}
+	old := returnURL(t, route, route) // the customer opened the page twice
+	if page, err := drssim.NewBrowser("").Link(t.Context(), route, "allow"); err != nil || page.Status != 200 {
+		t.Fatalf("link: %v %+v", err, page)
+	}
+	if err := h.Start(c, dev, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Requests(drssim.EndpointToken)
+	resp, err := http.Get(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || s.Requests(drssim.EndpointToken) != before || !h.Running(c) {
+		t.Errorf("state of the ended login: HTTP %d, %d exchanges, running %v; want 400, none, still running",
+			resp.StatusCode, s.Requests(drssim.EndpointToken)-before, h.Running(c))
+	}
+}
+
+func TestLoginOneDeviceTwoClients(t *testing.T) {
+	s := emulator(t)
+	a, b := emuClient(t, s), emuClient(t, s)
+	h, route := agent(t, drs.LoginConfig{})
+	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SN-twice", TestDevice: true}
+	if err := h.Start(a, dev, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(b, dev, nil); drs.Code(err) != drs.CodeLoginInProgress {
+		t.Fatalf("a second client for the same device: %v, want code 1001", err)
+	}
+	if h.Running(b) {
+		t.Error("the refused login runs")
+	}
+	if page, err := drssim.NewBrowser("").Link(t.Context(), route, "allow"); err != nil || page.Status != 200 {
+		t.Fatalf("link: %v %+v", err, page)
+	}
+	if a.RefreshToken() == "" || b.RefreshToken() != "" {
+		t.Error("the token went to the wrong client")
+	}
+	// Neither client is stuck at 1001.
+	for _, c := range []*drs.Client{a, b} {
+		if err := h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-next-" + fmt.Sprint(c == a), TestDevice: true}, nil); err != nil {
+			t.Errorf("Start after the first login ended: %v", err)
+		}
+	}
+}
+
+func TestLoginManyDevicesForgedAndFinished(t *testing.T) {
+	s := emulator(t)
+	h, route := agent(t, drs.LoginConfig{})
+	outcomes := map[string]*outcome{}
+	clients := map[string]*drs.Client{}
+	for _, serial := range []string{"SN-x", "SN-y"} {
+		clients[serial], outcomes[serial] = emuClient(t, s), newOutcome()
+		if err := h.Start(clients[serial], drs.Device{Model: drssim.DefaultModel, Serial: serial}, outcomes[serial].callback); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A forged return trip cannot be told apart: nobody is told, nothing ends.
+	resp, err := http.Get(route + "?code=abc&state=forged.sig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for serial, o := range outcomes {
+		if _, n := o.last(); n != 0 || !h.Running(clients[serial]) {
+			t.Errorf("%s: %d callbacks, running %v after a forged state", serial, n, h.Running(clients[serial]))
+		}
+	}
+	if page, err := drssim.NewBrowser("").Link(t.Context(), route+"?serial=SN-x", "allow"); err != nil || page.Status != 200 {
+		t.Fatalf("link SN-x: %v %+v", err, page)
+	}
+	// SN-x is done: its route answers 503 until it is started again; SN-y
+	// still runs, and a plain GET now means it.
+	resp, err = noRedirect.Get(route + "?serial=SN-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("?serial of a finished login: HTTP %d, want 503", resp.StatusCode)
+	}
+	if stateOf(t, route) == "" || !h.Running(clients["SN-y"]) {
+		t.Error("SN-y is not waiting any more")
+	}
+}
+
+func TestLoginCompleteReportsTheCode(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	h, route := agent(t, drs.LoginConfig{})
+	o := newOutcome()
+	if err := h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-codes"}, o.callback); err != nil {
+		t.Fatal(err)
+	}
+	err := h.Complete(t.Context(), route+"?code=abc&state=forged.sig")
+	if drs.Code(err) != drs.CodeGeneral || !h.Running(c) {
+		t.Fatalf("forged: %v (running %v), want code 1010 and the login still running", err, h.Running(c))
+	}
+	back := returnURL(t, route, route)
+	s.Advance(6 * time.Minute) // the code expires
+	err = h.Complete(t.Context(), back)
+	var e *drs.Error
+	if !errors.As(err, &e) || e.Code != http.StatusBadRequest || e.OAuthError != "invalid_grant" {
+		t.Fatalf("expired code: %v, want code 400 invalid_grant", err)
+	}
+	if cbErr, _ := o.last(); drs.Code(cbErr) != e.Code {
+		t.Errorf("callback got code %d, Complete %d", drs.Code(cbErr), e.Code)
+	}
+}
+
+func TestLoginExchangeOutlivesTheBrowser(t *testing.T) {
+	s := emulator(t)
+	c := emuClient(t, s)
+	h, route := agent(t, drs.LoginConfig{})
+	if err := h.Start(c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-gone", TestDevice: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	back := returnURL(t, route, route)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // the customer closed the tab as the browser came back
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, back, nil))
+	if rec.Code != http.StatusOK || c.RefreshToken() == "" {
+		t.Errorf("HTTP %d, token set %v; want the code exchanged anyway", rec.Code, c.RefreshToken() != "")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -164,9 +165,21 @@ func WithTokenChange(fn func(Token)) Option {
 	return func(o *options) error { o.tokenChange = fn; return nil }
 }
 
-func defaultEndpoints() Endpoints {
-	if h := strings.TrimSpace(os.Getenv(EmulatorHostEnv)); h != "" {
-		return EmulatorEndpoints(h)
+// defaultEndpoints returns the emulator's endpoints when $DRS_EMULATOR_HOST
+// is set, else Amazon's North American ones. The variable must be a bare
+// host:port, as its name says: "http://host:port" would otherwise become the
+// host "http:".
+func defaultEndpoints() (Endpoints, error) {
+	h := strings.TrimSpace(os.Getenv(EmulatorHostEnv))
+	if h == "" {
+		return NAEndpoints, nil
 	}
-	return NAEndpoints
+	if _, port, err := net.SplitHostPort(h); err != nil || port == "" || strings.ContainsAny(h, "/?#@") {
+		return Endpoints{}, fmt.Errorf("drs: $%s is %q, want host:port such as 127.0.0.1:8181", EmulatorHostEnv, h)
+	}
+	ep := EmulatorEndpoints(h)
+	if err := ep.validate(); err != nil {
+		return Endpoints{}, fmt.Errorf("%w (from $%s)", err, EmulatorHostEnv)
+	}
+	return ep, nil
 }

@@ -7,10 +7,14 @@ import (
 
 // OrderItem is one item of an order.
 type OrderItem struct {
-	ASIN                 string    `json:"asin"`
+	// ASIN is Amazon's product number.
+	ASIN string `json:"asin"`
+	// ExpectedDeliveryDate is when Amazon expects to deliver the item.
 	ExpectedDeliveryDate time.Time `json:"expectedDeliveryDate"`
-	Quantity             int       `json:"quantity"`
-	SlotID               string    `json:"slotId"`
+	// Quantity is how many units were ordered.
+	Quantity int `json:"quantity"`
+	// SlotID is the slot the item replenishes.
+	SlotID string `json:"slotId"`
 	// Status is the item's state, e.g. "Processing" (the full list is not
 	// documented).
 	Status string `json:"status"`
@@ -18,8 +22,10 @@ type OrderItem struct {
 
 // OrderInfo describes an order placed by Replenish.
 type OrderInfo struct {
-	InstanceID string      `json:"instanceId"`
-	Items      []OrderItem `json:"orderItems"`
+	// InstanceID is the order's event instance ID.
+	InstanceID string `json:"instanceId"`
+	// Items are the items of the order.
+	Items []OrderItem `json:"orderItems"`
 	// Response is the raw answer, for fields Amazon may add.
 	Response *Response `json:"-"`
 }

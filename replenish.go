@@ -7,11 +7,11 @@ type DetailCode string
 
 // The detail codes DRS documents for Replenish.
 const (
-	// StandardOrderPlaced: a real order was placed (the customer is charged).
+	// StandardOrderPlaced means a real order was placed (the customer is charged).
 	StandardOrderPlaced DetailCode = "STANDARD_ORDER_PLACED"
-	// TestOrderPlaced: a test device placed a test order (nothing charged or shipped).
+	// TestOrderPlaced means a test device placed a test order (nothing is charged or shipped).
 	TestOrderPlaced DetailCode = "TEST_ORDER_PLACED"
-	// OrderInProgress: no order was placed because one is still in progress.
+	// OrderInProgress means no order was placed because one is still in progress.
 	OrderInProgress DetailCode = "ORDER_INPROGRESS"
 )
 
@@ -27,8 +27,11 @@ type ReplenishResult struct {
 }
 
 // Replenish orders the product subscribed in slotID, like the seed's
-// replenish. It is never sent twice unless the first attempt provably never
-// reached the server: a second order costs the customer money.
+// replenish. It is never sent twice unless the first attempt provably placed
+// no order: the connection was refused, or DRS refused the access token
+// ("Invalid token"), in which case it is sent once more with a fresh one. A
+// second order costs the customer money, so 429, 5xx, timeouts and broken
+// connections are returned, not retried.
 //
 // Amazon: https://developer.amazon.com/docs/dash/replenish-endpoint.html
 func (c *Client) Replenish(ctx context.Context, slotID string) (*ReplenishResult, error) {

@@ -85,14 +85,14 @@ func (c *Client) send(ctx context.Context, op operation, path string, body []byt
 		start := time.Now()
 		hresp, err := c.hc.Do(req)
 		if err != nil {
-			e := &Error{Code: transportCode(err), Op: op.name, Err: scrubURL(err)}
+			e := c.scrub(&Error{Code: transportCode(err), Op: op.name, Err: scrubURL(err)}, access)
 			c.logCall(ctx, op, path, 0, start, e)
 			return nil, 0, e
 		}
 		b, err := readBody(hresp)
 		resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get(hdrRequestID), TypeVersion: hresp.Header.Get(hdrTypeVersion), Body: b}
 		if err != nil {
-			e := &Error{Code: transportCode(err), Op: op.name, StatusCode: hresp.StatusCode, RequestID: resp.RequestID, Message: "reading response body", Err: err}
+			e := c.scrub(&Error{Code: transportCode(err), Op: op.name, StatusCode: hresp.StatusCode, RequestID: resp.RequestID, Message: "reading response body", Err: err}, access)
 			c.logCall(ctx, op, path, hresp.StatusCode, start, e)
 			return resp, 0, e
 		}
@@ -100,7 +100,7 @@ func (c *Client) send(ctx context.Context, op operation, path string, body []byt
 			c.logCall(ctx, op, path, hresp.StatusCode, start, nil)
 			return resp, 0, nil
 		}
-		e := apiError(op.name, hresp, b)
+		e := c.scrub(apiError(op.name, hresp, b), access)
 		c.logCall(ctx, op, path, hresp.StatusCode, start, e)
 		if try == 0 && errors.Is(e, ErrInvalidToken) {
 			c.dropAccessToken(access)
@@ -153,9 +153,11 @@ func apiError(op string, resp *http.Response, body []byte) *Error {
 	return e
 }
 
+// decodeError builds the *Error for a 2xx response whose body is not the JSON
+// expected (code 1010), keeping the body without the Client's secrets.
 func (c *Client) decodeError(op operation, resp *Response, err error) *Error {
-	return &Error{Code: CodeGeneral, Op: op.name, StatusCode: resp.StatusCode, RequestID: resp.RequestID,
-		Message: "response is not the JSON expected", Body: resp.Body, Err: err}
+	return c.scrub(&Error{Code: CodeGeneral, Op: op.name, StatusCode: resp.StatusCode, RequestID: resp.RequestID,
+		Message: "response is not the JSON expected", Body: resp.Body, Err: err})
 }
 
 // asError returns err as an *Error for op (copying it, so the shared result

@@ -6,26 +6,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // ProductInfo is a product subscribed in a slot.
 type ProductInfo struct {
-	ASIN     string `json:"asin"`
-	Quantity int    `json:"quantity"`
-	Unit     string `json:"unit"`
+	// ASIN is Amazon's product number.
+	ASIN string `json:"asin"`
+	// Quantity is how many units of Unit one order holds.
+	Quantity int `json:"quantity"`
+	// Unit is the unit of Quantity, e.g. "count".
+	Unit string `json:"unit"`
 }
 
 // SlotSubscription is one slot's subscription. Products is filled only by
 // result version 2.0.
 type SlotSubscription struct {
+	// Subscribed says whether the customer chose a product for the slot.
 	Subscribed bool
-	Products   []ProductInfo
+	// Products lists the products chosen (result version 2.0 only).
+	Products []ProductInfo
 }
 
 // SubscriptionInfo says which slots the customer subscribed, whichever
 // result version DRS answered with.
 type SubscriptionInfo struct {
-	// Version is the result schema version, "1.0" or "2.0".
+	// Version is the result schema version, "1.0" or "2.0": the one DRS
+	// names in its x-amzn-type-version header, or else the one asked for.
 	Version string
 	// Slots maps slot IDs to their subscription.
 	Slots map[string]SlotSubscription
@@ -102,5 +109,8 @@ func (c *Client) subscriptionInfo(ctx context.Context, op operation, version str
 		return nil, err
 	}
 	res.Version, res.Response = version, resp
+	if v, ok := strings.CutPrefix(resp.TypeVersion, typePrefix+"DrsSubscriptionInfoResult@"); ok && (v == "1.0" || v == "2.0") {
+		res.Version = v
+	}
 	return &res, nil
 }

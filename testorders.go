@@ -7,12 +7,16 @@ const NoOrderInProgress = "NO_ORDER_IN_PROGRESS"
 
 // SlotOrderStatus is one slot's state after CancelTestOrder.
 type SlotOrderStatus struct {
-	SlotID      string `json:"slotId"`
+	// SlotID is the slot the status is about.
+	SlotID string `json:"slotId"`
+	// OrderStatus is the slot's order state, e.g. [NoOrderInProgress] (the
+	// full list is not documented).
 	OrderStatus string `json:"orderStatus"`
 }
 
 // CancelTestOrdersResult is DRS's answer to a test-order cancellation.
 type CancelTestOrdersResult struct {
+	// SlotOrderStatuses is the order state of each slot afterwards.
 	SlotOrderStatuses []SlotOrderStatus `json:"slotOrderStatuses"`
 	// Response is the raw answer, for fields Amazon may add.
 	Response *Response `json:"-"`

@@ -61,7 +61,7 @@ func (c *Client) bindStore(o *options) error {
 			err = errors.Join(err, user(t))
 		}
 		if err != nil {
-			c.logger.LogAttrs(ctx, slog.LevelError, "drs: saving the refresh token failed", slog.String("key", key.String()), slog.String("error", err.Error()))
+			c.logger.LogAttrs(ctx, slog.LevelError, "drs: saving the refresh token failed", slog.String("key", key.String()), slog.String("error", redactString(err.Error(), c.secrets(t.RefreshToken, t.AccessToken))))
 		}
 		return err
 	}

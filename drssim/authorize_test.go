@@ -142,6 +142,13 @@ func TestAuthorizeRedirectErrors(t *testing.T) {
 		{"serial too long", "invalid_request", "serial", func(v url.Values) {
 			v.Set("scope_data", sd(`"device_model":"CoffeeMaker01","serial":"`+strings.Repeat("s", 65)+`"`))
 		}},
+		{"serial not ASCII", "invalid_request", `serial "` + strings.Repeat("é", 40) + `" contains 'é'`, func(v url.Values) {
+			v.Set("scope_data", sd(`"device_model":"CoffeeMaker01","serial":"`+strings.Repeat("é", 40)+`"`))
+		}},
+		{"device_model charset", "invalid_request", "device_model", func(v url.Values) { v.Set("scope_data", sd(`"device_model":"Coffee Maker","serial":"S1"`)) }},
+		{"device_model too long", "invalid_request", "device_model", func(v url.Values) {
+			v.Set("scope_data", sd(`"device_model":"`+strings.Repeat("M", 65)+`","serial":"S1"`))
+		}},
 		{"is_test_device not a boolean", "invalid_request", "is_test_device", func(v url.Values) {
 			v.Set("scope_data", sd(`"device_model":"CoffeeMaker01","serial":"S1","is_test_device":"yes"`))
 		}},
@@ -247,9 +254,25 @@ func TestConsentPage(t *testing.T) {
 	if strings.Contains(page, "<script>") {
 		t.Errorf("customer name is not escaped")
 	}
+	if strings.Contains(page, `id="non-live"`) {
+		t.Errorf("live model page shows the non-live badge")
+	}
 	real := e.authorize(authParams("SN-real", false))
 	if strings.Contains(string(real.body), `id="test-device"`) {
 		t.Errorf("real device page shows the test device badge")
+	}
+	// should_include_non_live on a live model does not make it non-live.
+	q := authParams("SN-flag", false)
+	q.Set("scope_data", `{"dash:replenish":{"device_model":"CoffeeMaker01","serial":"SN-flag","should_include_non_live":true}}`)
+	if body := string(e.authorize(q).body); strings.Contains(body, `id="non-live"`) || !strings.Contains(body, `id="consent"`) {
+		t.Errorf("live model with should_include_non_live: non-live badge shown or no consent form:\n%s", body)
+	}
+	q.Set("scope_data", `{"dash:replenish":{"device_model":"CoffeeMaker02-beta","serial":"SN-beta","should_include_non_live":"true"}}`)
+	beta := string(e.authorize(q).body)
+	for _, want := range []string{`id="device-model">CoffeeMaker02-beta<`, `id="non-live"`, `name="slot.coffee-pods" value="B00DRSSIM5" checked`, `name="slot.descaler"`} {
+		if !strings.Contains(beta, want) {
+			t.Errorf("non-live model page lacks %s", want)
+		}
 	}
 }
 

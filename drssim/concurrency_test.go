@@ -108,7 +108,7 @@ func TestConcurrentDevices(t *testing.T) {
 		if i%5 == 0 {
 			want = []string{"coffee-beans STANDARD Processing", "water-filter STANDARD Processing"}
 		} else {
-			want = []string{"coffee-beans TEST Cancelled", "coffee-beans TEST Cancelled", "water-filter TEST Cancelled"}
+			want = []string{"coffee-beans TEST Canceled", "coffee-beans TEST Canceled", "water-filter TEST Canceled"}
 		}
 		var have []string
 		for _, o := range got {
@@ -124,6 +124,89 @@ func TestConcurrentDevices(t *testing.T) {
 	}
 	if n := e.s.Requests(drssim.EndpointReplenish); n != 40*4+10*3 {
 		t.Errorf("Requests(replenish) = %d, want %d", n, 40*4+10*3)
+	}
+}
+
+// TestConcurrentSameSlot has one device replenish one slot from many
+// goroutines at once: exactly one order is placed and every other call is
+// told about that order.
+func TestConcurrentSameSlot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, drssim.Config{})
+	tok := e.link(drssim.LinkRequest{Serial: "SN-race", TestDevice: true}).AccessToken
+	const callers = 40
+	type reply struct{ detail, id string }
+	replies := make([]reply, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			status, body, err := call(e.hc, e.s.URL(), "POST", "/replenish/coffee-beans", tok, "replenish")
+			if err != nil || status != 200 {
+				t.Errorf("caller %d: %d %s %v", i, status, body, err)
+				return
+			}
+			var m struct{ DetailCode, EventInstanceID string }
+			if err := json.Unmarshal([]byte(body), &m); err != nil {
+				t.Errorf("caller %d: %s: %v", i, body, err)
+			}
+			replies[i] = reply{m.DetailCode, m.EventInstanceID}
+		})
+	}
+	wg.Wait()
+	orders := e.s.Orders()
+	if len(orders) != 1 {
+		t.Fatalf("%d orders, want 1: %+v", len(orders), orders)
+	}
+	placed := 0
+	for i, r := range replies {
+		switch {
+		case r.id != orders[0].ID:
+			t.Errorf("caller %d got eventInstanceId %q, want the one order's %q", i, r.id, orders[0].ID)
+		case r.detail == "TEST_ORDER_PLACED":
+			placed++
+		case r.detail != "ORDER_INPROGRESS":
+			t.Errorf("caller %d got detailCode %q", i, r.detail)
+		}
+	}
+	if placed != 1 {
+		t.Errorf("%d callers were told TEST_ORDER_PLACED, want 1", placed)
+	}
+}
+
+// TestConcurrentCodeExchange redeems one authorization code from many
+// goroutines at once: exactly one gets tokens, the others invalid_grant.
+func TestConcurrentCodeExchange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, drssim.Config{})
+	code := e.login(authParams("SN-code-race", true), nil)
+	const callers = 20
+	statuses := make([]int, callers)
+	bodies := make([]string, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			resp, err := e.hc.PostForm(e.s.URL()+"/auth/o2/token", codeForm(code))
+			if err != nil {
+				t.Errorf("caller %d: %v", i, err)
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			statuses[i], bodies[i] = resp.StatusCode, string(b)
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for i := range callers {
+		switch {
+		case statuses[i] == 200:
+			ok++
+		case statuses[i] != 400 || !strings.Contains(bodies[i], `"error":"invalid_grant"`):
+			t.Errorf("caller %d: %d %s, want 200 or 400 invalid_grant", i, statuses[i], bodies[i])
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d exchanges of one code succeeded, want 1", ok)
 	}
 }
 

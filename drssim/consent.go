@@ -74,13 +74,15 @@ type pageSlot struct {
 	Products []pageProduct
 }
 
-// consentPage renders the consent page for consent id.
+// consentPage renders the consent page for consent id. The non-live badge
+// marks a model that has not passed certification, not the
+// should_include_non_live flag, which a live model may also be sent with.
 func (s *Server) consentPage(id string, c *consent) response {
 	data := struct {
 		ConsentID, Customer, Model, Serial string
 		Test, NonLive                      bool
 		Slots                              []pageSlot
-	}{id, s.cfg.CustomerName, c.model.ID, c.serial, c.test, c.nonLive, nil}
+	}{id, s.cfg.CustomerName, c.model.ID, c.serial, c.test, !c.model.Live, nil}
 	for i, sl := range c.model.Slots {
 		ps := pageSlot{ID: sl.ID}
 		for j, p := range sl.Products {

@@ -69,9 +69,16 @@
 //     on every other endpoint an unknown slot is a 400 ValidationException.
 //     ORDER_INPROGRESS responses include the open order's eventInstanceId.
 //   - Orders are expected two days after they are placed. An order reads
-//     "Processing" and blocks its slot until the emulator clock passes its
-//     expected delivery; it then reads "Delivered" and Replenish places a new
-//     order. Test orders behave the same unless cancelled ("Cancelled").
+//     "Processing" (the status in Amazon's GetOrderInfo example) and blocks
+//     its slot until the emulator clock passes its expected delivery; it then
+//     reads "Closed" and Replenish places a new order. Test orders behave the
+//     same unless cancelled ("Canceled"). "Closed" and "Canceled" are from
+//     Amazon's list of statuses (Pending, Authorized, Canceled, Closed,
+//     Unknown); the emulator never reports the other three. Every order is
+//     for one unit of the chosen ASIN: GetOrderInfo's quantity is 1.
+//     Deregistration does not end open orders: a device linked again finds
+//     its slots blocked until they are delivered or, for test orders,
+//     cancelled.
 //   - CancelTestOrders only cancels test orders. A slot whose open order is a
 //     real one stays blocked and is reported as ORDER_INPROGRESS; every other
 //     slot is NO_ORDER_IN_PROGRESS. The legacy path /testOrders/{slotId} is

@@ -178,7 +178,7 @@ func TestReplenishRealOrder(t *testing.T) {
 	e.s.Advance(49 * 3600e9)
 	tok = e.link(drssim.LinkRequest{Serial: "SN-real"}).AccessToken
 	r = e.drs("GET", "/getOrderInfo/"+first["eventInstanceId"].(string), tok, "orderInfo", "")
-	if !strings.Contains(string(r.body), `"status":"Delivered"`) {
+	if !strings.Contains(string(r.body), `"status":"Closed"`) {
 		t.Errorf("order info after delivery = %s", r.body)
 	}
 	if _, next := e.replenish(tok, "coffee-beans"); next["detailCode"] != "STANDARD_ORDER_PLACED" {

@@ -64,6 +64,12 @@ func TestFaultStatus(t *testing.T) {
 	// Default bodies follow the endpoint's style.
 	e.inject(drssim.Fault{Endpoint: drssim.EndpointToken, Status: 503})
 	lwaErr(t, e.postForm("/auth/o2/token", refreshForm("x")), 503, "temporarily_unavailable", "Service Unavailable")
+	e.inject(drssim.Fault{Endpoint: drssim.EndpointAuthorize, Status: 500})
+	if r := e.authorize(authParams("SN-f2", true)); r.status != 500 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(r.body), "Internal Server Error") || strings.Contains(string(r.body), `id="consent"`) {
+		t.Errorf("authorize 500 fault = %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	consentID(t, e.authorize(authParams("SN-f2", true))) // the next call is unfaulted
 	e.inject(drssim.Fault{Endpoint: drssim.EndpointSubscriptionInfo, Status: 500})
 	wantMessage(t, e.drs("GET", "/subscriptionInfo", tok, "subscription", ""), 500, "Internal Server Error", "")
 	e.inject(drssim.Fault{Endpoint: drssim.EndpointSubscriptionInfo, Status: 429, Headers: map[string]string{"Content-Type": "text/plain"}, Body: "slow down"})

@@ -151,8 +151,9 @@ func withFaultHeaders(resp response, f Fault) response {
 }
 
 // statusFaultResponse is the response of a Status fault: f.Body, or an error
-// body in the style of the endpoint (LWA's for the token endpoint, DRS's
-// {"message":...} elsewhere).
+// body in the style of the endpoint (LWA's HTML error page for the pages a
+// browser sees, LWA's JSON for the token endpoint, DRS's {"message":...}
+// elsewhere).
 func statusFaultResponse(ep int, f Fault) response {
 	if f.Body != "" {
 		ct := ctPlainText
@@ -164,7 +165,10 @@ func statusFaultResponse(ep int, f Fault) response {
 	if f.Status < 400 {
 		return response{status: f.Status}
 	}
-	if endpointName(ep) == EndpointToken {
+	switch endpointName(ep) {
+	case EndpointAuthorize, EndpointConsent:
+		return errorPage(f.Status, http.StatusText(f.Status))
+	case EndpointToken:
 		code := "invalid_request"
 		switch {
 		case f.Status == http.StatusServiceUnavailable:

@@ -3,14 +3,19 @@ package drssim
 import "time"
 
 // Order statuses, as GetOrderInfo reports them in orderItems[].status.
+// Amazon's GetOrderInfo page shows "Processing" in its example and lists
+// Pending, Authorized, Canceled, Closed and Unknown; the emulator uses the
+// example's value for open orders and Amazon's spellings for the others.
 const (
 	// OrderProcessing is an open order: it blocks further orders for its slot.
 	OrderProcessing = "Processing"
 	// OrderDelivered is an order whose expected delivery time has passed on
-	// the emulator clock; it no longer blocks its slot.
-	OrderDelivered = "Delivered"
-	// OrderCancelled is a test order cancelled with CancelTestOrders.
-	OrderCancelled = "Cancelled"
+	// the emulator clock; it no longer blocks its slot. Amazon calls such an
+	// order "Closed".
+	OrderDelivered = "Closed"
+	// OrderCancelled is a test order cancelled with CancelTestOrders, in
+	// Amazon's spelling "Canceled".
+	OrderCancelled = "Canceled"
 )
 
 // Order is an order in the emulator's order book.
@@ -27,7 +32,9 @@ type Order struct {
 	SlotID string `json:"slotId"`
 	// ASIN is the product ordered: the customer's choice for the slot.
 	ASIN string `json:"asin"`
-	// Quantity is how much of Unit the product delivers.
+	// Quantity is how much of Unit the product delivers (the product's
+	// size, not a count of items: every order is for one unit of ASIN, and
+	// GetOrderInfo reports quantity 1).
 	Quantity int `json:"quantity"`
 	// Unit is the unit of Quantity.
 	Unit string `json:"unit"`

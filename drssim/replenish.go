@@ -102,7 +102,9 @@ func (s *Server) cancelResponse(call drsCall, statuses []slotOrderStatus) respon
 	return resp
 }
 
-// orderItem is one entry of GetOrderInfo's orderItems.
+// orderItem is one entry of GetOrderInfo's orderItems. Its quantity is the
+// number of units of the ASIN in the order ("Quantity of the ASIN inside this
+// order"), not the product's size in its unit.
 type orderItem struct {
 	ASIN                 string `json:"asin"`
 	ExpectedDeliveryDate string `json:"expectedDeliveryDate"`
@@ -117,6 +119,9 @@ type orderInfoResult struct {
 		OrderItems []orderItem `json:"orderItems"`
 	} `json:"orderInfoData"`
 }
+
+// orderUnits is how many units of its ASIN a Replenish order holds.
+const orderUnits = 1
 
 // orderDateLayout is GetOrderInfo's date format: RFC 3339, milliseconds, UTC.
 const orderDateLayout = "2006-01-02T15:04:05.000Z"
@@ -140,7 +145,7 @@ func (s *Server) orderInfo(r *http.Request) response {
 	res.OrderInfoData.OrderItems = []orderItem{{
 		ASIN:                 o.ASIN,
 		ExpectedDeliveryDate: o.ExpectedDelivery.UTC().Format(orderDateLayout),
-		Quantity:             o.Quantity,
+		Quantity:             orderUnits,
 		SlotID:               o.SlotID,
 		Status:               o.status(call.now),
 	}}

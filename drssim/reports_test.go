@@ -122,7 +122,7 @@ func TestOrderInfo(t *testing.T) {
 	wantStatus(t, r, 200)
 	body := string(r.body)
 	want := `{"orderInfoData":{"instanceId":"` + id + `","orderItems":[{"asin":"B00DRSSIM3","expectedDeliveryDate":"2017-01-05T07:59:59.`
-	if !strings.HasPrefix(body, want) || !strings.HasSuffix(body, `Z","quantity":2,"slotId":"water-filter","status":"Processing"}]}}`) {
+	if !strings.HasPrefix(body, want) || !strings.HasSuffix(body, `Z","quantity":1,"slotId":"water-filter","status":"Processing"}]}}`) {
 		t.Errorf("order info = %s", body)
 	}
 	wantMessage(t, e.drs("GET", "/getOrderInfo/amzn1.dash.v2.o.nope", tok, "orderInfo", ""), 400, "amzn1.dash.v2.o.nope", validationType)
@@ -130,7 +130,7 @@ func TestOrderInfo(t *testing.T) {
 
 	e.drs("DELETE", "/testOrders", tok, "cancel", "")
 	r = e.drs("GET", "/getOrderInfo/"+id, tok, "orderInfo", "")
-	if !strings.Contains(string(r.body), `"status":"Cancelled"`) {
+	if !strings.Contains(string(r.body), `"status":"Canceled"`) {
 		t.Errorf("cancelled order info = %s", r.body)
 	}
 }
@@ -177,5 +177,28 @@ func TestDeregistration(t *testing.T) {
 			again := e.link(drssim.LinkRequest{Serial: serial})
 			wantStatus(t, e.drs("GET", "/subscriptionInfo", again.AccessToken, "subscription", ""), http.StatusOK)
 		})
+	}
+}
+
+// TestDeregistrationKeepsOpenOrders checks the documented choice: an open
+// order survives deregistration and blocks its slot once the device is
+// linked again, until it is cancelled.
+func TestDeregistrationKeepsOpenOrders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, drssim.Config{})
+	tok := e.link(drssim.LinkRequest{Serial: "SN-keep", TestDevice: true}).AccessToken
+	_, placed := e.replenish(tok, "coffee-beans")
+	id, _ := placed["eventInstanceId"].(string)
+	wantStatus(t, e.drs("DELETE", "/registration", tok, "deregister", ""), http.StatusOK)
+	if d, _ := e.s.Device(drssim.DefaultClientID, drssim.DefaultModel, "SN-keep"); d.OpenOrders["coffee-beans"] != id {
+		t.Errorf("open orders after deregistration = %v, want coffee-beans: %s", d.OpenOrders, id)
+	}
+	tok = e.link(drssim.LinkRequest{Serial: "SN-keep", TestDevice: true}).AccessToken
+	if _, again := e.replenish(tok, "coffee-beans"); again["detailCode"] != "ORDER_INPROGRESS" || again["eventInstanceId"] != id {
+		t.Errorf("replenish after linking again = %v, want ORDER_INPROGRESS of %s", again, id)
+	}
+	e.drs("DELETE", "/testOrders/slots/coffee-beans", tok, "cancel", "")
+	if _, next := e.replenish(tok, "coffee-beans"); next["detailCode"] != "TEST_ORDER_PLACED" || next["eventInstanceId"] == id {
+		t.Errorf("replenish after cancel = %v, want a new TEST_ORDER_PLACED", next)
 	}
 }

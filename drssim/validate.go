@@ -131,13 +131,13 @@ func checkDeviceID(s string) error {
 	if s == "" {
 		return errors.New("must not be empty")
 	}
-	if len(s) > maxIDLen {
-		return fmt.Errorf("%d characters, at most %d allowed", len(s), maxIDLen)
-	}
 	for _, r := range s {
 		if !isAlnum(r) && r != '-' && r != '+' && r != '_' {
 			return fmt.Errorf("%q contains %q; only letters, digits, '-', '+' and '_' are allowed", s, r)
 		}
+	}
+	if len(s) > maxIDLen { // the charset is ASCII: bytes are characters
+		return fmt.Errorf("%d characters, at most %d allowed", len(s), maxIDLen)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -152,21 +153,35 @@ func TestLoginInRealBrowser(t *testing.T) {
 }
 
 // TestDenyInRealBrowser: denying on the consent page lands on the agent's
-// failure page and links nothing.
+// failure page, reports code 1010 (access_denied) to the callback and links
+// nothing.
 func TestDenyInRealBrowser(t *testing.T) {
 	ctx := browser(t)
-	sim, _ := drssim.New(drssim.DefaultConfig())
+	sim, err := drssim.New(drssim.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := sim.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	client, _ := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	agent := httptest.NewServer(mux)
 	t.Cleanup(agent.Close)
-	login, _ := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: agent.URL + "/callback"})
+	login, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: agent.URL + "/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux.Handle("/callback", login)
-	login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-2"}, nil)
+	done := make(chan error, 1)
+	if err := login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-2"},
+		func(err error, _ drs.Token) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(agent.URL+"/callback")); err != nil {
 		t.Fatal(err)
@@ -179,8 +194,20 @@ func TestDenyInRealBrowser(t *testing.T) {
 	}
 	title, _ := chromedp.Run(ctx, chromedp.Text("#title"))
 	msg, _ := chromedp.Run(ctx, chromedp.Text("#message"))
-	if title != "Linking failed" || client.RefreshToken() != "" {
+	if title != "Linking failed" || !contains(msg, "could not be linked") || client.RefreshToken() != "" {
 		t.Errorf("after deny: %q %q, token set %v", title, msg, client.RefreshToken() != "")
+	}
+	select {
+	case err := <-done:
+		var e *drs.Error
+		if !errors.As(err, &e) || e.Code != drs.CodeGeneral || e.OAuthError != "access_denied" {
+			t.Errorf("OnAuthenticated(%v), want code 1010 access_denied", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnAuthenticated was not called")
+	}
+	if n := sim.Requests(drssim.EndpointToken); n != 0 {
+		t.Errorf("%d code exchanges after a deny, want none", n)
 	}
 }
 

@@ -36,9 +36,21 @@ type encrypted struct {
 //
 // Load refuses a stored value that is not encrypted (it never silently
 // accepts plaintext) and one that the key does not open; both errors wrap
-// [ErrDecrypt] and name the device key, never the token. Delete passes
-// through. To encrypt existing tokens, Load them from the plain store and Save
-// them through the encrypted one.
+// [ErrDecrypt] and name the store (inner's String method, when it has one)
+// and the device key, never the token.
+//
+// Save never overwrites a value it cannot read: when the stored value is
+// encrypted but does not open with key (another key, another format, or
+// corrupt), Save fails with an error wrapping [ErrDecrypt] and leaves it as
+// it is, so one instance configured with the wrong key cannot destroy the
+// tokens of a fleet, and a token that the right key still opens is not lost.
+// To replace such a value on purpose, Delete the device key first. (The check
+// reads the value before writing; it guards against a wrong key, not against
+// a concurrent writer.) A plaintext value is readable, so Save replaces it:
+// to encrypt existing tokens, Load them from the plain store and Save them
+// through the encrypted one. To change the key, Load each token through a
+// store with the old key, Delete it, and Save it through one with the new
+// key. Delete passes through.
 func Encrypt(inner TokenStore, key []byte) (TokenStore, error) {
 	if inner == nil {
 		return nil, errors.New("store: Encrypt: nil TokenStore")
@@ -70,38 +82,72 @@ func additionalData(k Key) []byte {
 	return b
 }
 
+// String names the inner store, for errors and logs.
+func (e *encrypted) String() string { return storeName(e.inner) + " (encrypted)" }
+
+// storeName is how errors name ts: its String method's result, or its type.
+func storeName(ts TokenStore) string {
+	if s, ok := ts.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", ts)
+}
+
 // Load decrypts the value inner holds under k.
 func (e *encrypted) Load(ctx context.Context, k Key) (string, error) {
 	v, err := e.inner.Load(ctx, k)
 	if err != nil {
 		return "", err
 	}
+	rt, err := e.open(k, v)
+	if err != nil {
+		return "", fmt.Errorf("%s: load key %q: %w", storeName(e.inner), k.String(), err)
+	}
+	return rt, nil
+}
+
+// errPlaintext is wrapped by open's error for a value that is not encrypted.
+var errPlaintext = errors.New("the stored value is not encrypted; an encrypted store refuses plaintext (save the token again through the encrypted store)")
+
+// open decrypts v, the value stored under k. Its errors wrap ErrDecrypt and
+// never quote v.
+func (e *encrypted) open(k Key, v string) (string, error) {
 	rest, ok := strings.CutPrefix(v, EncryptedPrefix)
 	if !ok {
 		if strings.HasPrefix(v, "enc:") {
-			return "", fmt.Errorf("%w for key %q: unsupported encryption format (this program reads %q)", ErrDecrypt, k.String(), EncryptedPrefix)
+			return "", fmt.Errorf("%w: unsupported encryption format (this program reads %q)", ErrDecrypt, EncryptedPrefix)
 		}
-		return "", fmt.Errorf("%w for key %q: the stored value is not encrypted; an encrypted store refuses plaintext (save the token again through the encrypted store)", ErrDecrypt, k.String())
+		return "", fmt.Errorf("%w: %w", ErrDecrypt, errPlaintext)
 	}
 	raw, err := base64.StdEncoding.DecodeString(rest)
 	if err != nil || len(raw) < e.aead.NonceSize()+e.aead.Overhead() {
-		return "", fmt.Errorf("%w for key %q: the stored value is corrupt", ErrDecrypt, k.String())
+		return "", fmt.Errorf("%w: the stored value is corrupt", ErrDecrypt)
 	}
 	nonce, ct := raw[:e.aead.NonceSize()], raw[e.aead.NonceSize():]
 	pt, err := e.aead.Open(nil, nonce, ct, additionalData(k))
 	if err != nil {
-		return "", fmt.Errorf("%w for key %q: wrong encryption key, or the value was stored under another key", ErrDecrypt, k.String())
+		return "", fmt.Errorf("%w: wrong encryption key, or the value was stored under another key", ErrDecrypt)
 	}
 	return string(pt), nil
 }
 
-// Save encrypts refreshToken with a fresh nonce and saves it in inner.
+// Save encrypts refreshToken with a fresh nonce and saves it in inner,
+// unless inner holds a value under k that is encrypted but does not open (see
+// [Encrypt]).
 func (e *encrypted) Save(ctx context.Context, k Key, refreshToken string) error {
 	if err := k.Validate(); err != nil {
 		return err
 	}
 	if refreshToken == "" {
 		return fmt.Errorf("store: save key %q: empty refresh token (use Delete)", k.String())
+	}
+	// Any error but "not found" and "plaintext" leaves the decision to
+	// inner.Save: a store that cannot be read will not be written either.
+	if old, err := e.inner.Load(ctx, k); err == nil {
+		if _, err := e.open(k, old); err != nil && !errors.Is(err, errPlaintext) {
+			return fmt.Errorf("%s: save key %q: %w; the stored value is kept (delete the key first to replace it)",
+				storeName(e.inner), k.String(), err)
+		}
 	}
 	nonce := make([]byte, e.aead.NonceSize(), e.aead.NonceSize()+len(refreshToken)+e.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {

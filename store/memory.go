@@ -23,6 +23,9 @@ func Memory() *MemoryStore {
 	return &MemoryStore{tokens: make(map[Key]string), states: make(map[string]LoginState)}
 }
 
+// String returns "memory store", the name its errors start with.
+func (m *MemoryStore) String() string { return "memory store" }
+
 func memErr(op string, k Key, err error) error {
 	return fmt.Errorf("memory store: %s key %q: %w", op, k.String(), err)
 }

@@ -16,7 +16,11 @@
 // the conformance suite every implementation passes.
 //
 // Errors from every implementation name the store and the key, and never
-// contain a token.
+// contain a token. Nothing that cannot be read is ever overwritten: a token
+// file that does not decode fails every call and is left as it is, and a
+// Save over a single record that cannot be read (a file entry without a
+// token, or a value that an encrypted store's key does not open) fails and
+// keeps the record; Delete the key first to replace it on purpose.
 package store
 
 import (
@@ -25,6 +29,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrNotFound is returned (wrapped) by Load and TakeState when nothing is
@@ -42,12 +47,16 @@ type Key struct {
 // String returns the key as "clientID/model/serial"; it holds no secret.
 func (k Key) String() string { return k.ClientID + "/" + k.DeviceModel + "/" + k.Serial }
 
-// Validate reports an error naming the empty (or all-space) field, if any.
+// Validate reports an error naming the field that is empty (or all space)
+// or not valid UTF-8 text (which not every store can keep exactly), if any.
 // Every store refuses an invalid key.
 func (k Key) Validate() error {
 	for _, f := range []struct{ name, v string }{{"ClientID", k.ClientID}, {"DeviceModel", k.DeviceModel}, {"Serial", k.Serial}} {
-		if strings.TrimSpace(f.v) == "" {
+		switch {
+		case strings.TrimSpace(f.v) == "":
 			return fmt.Errorf("store: key %q: %s is empty", k.String(), f.name)
+		case !utf8.ValidString(f.v) || strings.ContainsRune(f.v, 0):
+			return fmt.Errorf("store: key %q: %s is not valid UTF-8 text", k.String(), f.name)
 		}
 	}
 	return nil
@@ -61,9 +70,12 @@ type TokenStore interface {
 	Load(ctx context.Context, k Key) (string, error)
 	// Save stores refreshToken under k, replacing what was there; when it
 	// returns nil the token is durable (as far as the implementation
-	// documents). An empty refreshToken is refused: use Delete.
+	// documents). An empty refreshToken is refused: use Delete. A record
+	// under k that the store cannot read is not replaced: Save fails and
+	// keeps it.
 	Save(ctx context.Context, k Key, refreshToken string) error
-	// Delete removes k; deleting a missing key is not an error.
+	// Delete removes k, even a record that cannot be read; deleting a
+	// missing key is not an error.
 	Delete(ctx context.Context, k Key) error
 }
 

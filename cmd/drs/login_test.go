@@ -228,3 +228,80 @@ func TestLoginUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginNonLive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	model := drssim.DefaultNonLiveModel
+
+	// Without --non-live, LWA refuses a model that is not certified yet.
+	l := e.startLogin(nil, "--model", model, "--serial", "N1", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
+	p, err := drssim.NewBrowser("").Get(t.Context(), waitFor(t, &l.errOut, routeRE))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Title() != "Linking failed" {
+		t.Errorf("page %q, want Linking failed", p.Title())
+	}
+	r := l.wait(t)
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "error: Login:", "invalid_scope", "(code 1010)")
+
+	l = e.startLogin(nil, "--model", model, "--serial", "N1", "--test", "--non-live", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback", "--json")
+	b := drssim.NewBrowser("")
+	c := consent(t, b, waitFor(t, &l.errOut, routeRE))
+	wantContains(t, "consent page", c.Body, `id="non-live"`)
+	if _, _, err := b.Answer(t.Context(), c, "allow"); err != nil {
+		t.Fatal(err)
+	}
+	r = l.wait(t)
+	wantCode(t, r, 0)
+	if js := decode[login.Result](t, r); !js.Linked || !js.NonLive || !js.TestDevice || js.DeviceModel != model {
+		t.Errorf("JSON = %+v", js)
+	}
+	if d, ok := e.sim.Device(drssim.DefaultClientID, model, "N1"); !ok || !d.NonLive || !d.Registered {
+		t.Errorf("emulator holds %+v", d)
+	}
+}
+
+// TestLoginExchangeFails: a failed code exchange ends drs login with LWA's
+// HTTP status as the code, from the route and from a pasted address.
+func TestLoginExchangeFails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	l := e.startLogin(nil, "--serial", "F1", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
+	route := waitFor(t, &l.errOut, routeRE)
+	if err := e.sim.InjectFault(drssim.Fault{Endpoint: drssim.EndpointToken, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := drssim.NewBrowser("").Link(t.Context(), route, "allow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != http.StatusBadGateway || p.Title() != "Linking failed" {
+		t.Errorf("page: HTTP %d %q, want 502 Linking failed", p.Status, p.Title())
+	}
+	r := l.wait(t)
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "error: Exchange: HTTP 503", "(code 503)")
+	if e.stored("F1") != "" {
+		t.Error("a token was stored for a failed login")
+	}
+
+	// Pasted after the code expired: LWA answers 400 invalid_grant.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	l = e.startLogin(pr, "--serial", "F2", "--paste", "--no-browser")
+	authURL := waitFor(t, &l.errOut, authzRE)
+	b := drssim.NewBrowser(login.DefaultRedirectURL)
+	_, p, err = b.Answer(t.Context(), consent(t, b, authURL), "allow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Advance(6 * time.Minute)
+	io.WriteString(pw, p.Location+"\n")
+	r = l.wait(t)
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "invalid_grant", "(code 400)")
+	noSecret(t, r)
+}

@@ -46,6 +46,19 @@ func (e tokenEntry) key() store.Key {
 	return store.Key{ClientID: e.ClientID, DeviceModel: e.DeviceModel, Serial: e.Serial}
 }
 
+// check reports an error wrapping ErrCorrupt if e, the entry stored under
+// k's name, cannot be read: it names another device or holds no token.
+func (e tokenEntry) check(k store.Key) error {
+	const advice = "; delete the key or fix the entry, a save never overwrites it"
+	switch {
+	case e.key() != k:
+		return fmt.Errorf("%w: the entry's client_id, device_model and serial do not match its name%s", ErrCorrupt, advice)
+	case e.RefreshToken == "":
+		return fmt.Errorf("%w: the entry has no refresh token%s", ErrCorrupt, advice)
+	}
+	return nil
+}
+
 // keyEscaper escapes the separator, so that keys whose fields contain "/"
 // get distinct map keys; ordinary keys read exactly as Key.String().
 var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
@@ -104,6 +117,13 @@ func describeJSONError(err error) string {
 	}
 }
 
+// testHookWrite, set only by tests (see export_test.go), is called at these
+// points of writeFile, so that a test can kill the process exactly there:
+// "partial" (half the bytes in the temporary file), "synced" (the temporary
+// file complete and fsynced, not yet renamed) and "renamed" (renamed, the
+// directory not yet fsynced).
+var testHookWrite func(stage string)
+
 // writeFile writes d to path atomically: a temporary file in the same
 // directory is written, fsynced and renamed over path, then the directory is
 // fsynced so the rename itself is durable.
@@ -129,7 +149,7 @@ func writeFile(path string, d fileData) (err error) {
 	if err = f.Chmod(0o600); err != nil {
 		return err
 	}
-	if _, err = f.Write(b); err != nil {
+	if err = writeAll(f, b); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
@@ -138,10 +158,32 @@ func writeFile(path string, d fileData) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
+	hook("synced")
 	if err = os.Rename(tmp, path); err != nil {
 		return err
 	}
+	hook("renamed")
 	return syncDir(dir)
+}
+
+// writeAll writes b to f, in two halves around the "partial" hook when a test
+// set one.
+func writeAll(f *os.File, b []byte) error {
+	if testHookWrite != nil {
+		if _, err := f.Write(b[:len(b)/2]); err != nil {
+			return err
+		}
+		hook("partial")
+		b = b[len(b)/2:]
+	}
+	_, err := f.Write(b)
+	return err
+}
+
+func hook(stage string) {
+	if testHookWrite != nil {
+		testHookWrite(stage)
+	}
 }
 
 // sweepTemps removes temporary files left by a writer that died between

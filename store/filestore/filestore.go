@@ -15,7 +15,10 @@
 //
 // A file that does not decode is never overwritten: every call fails with an
 // error wrapping [ErrCorrupt] that names the file and the key, until someone
-// fixes or removes the file.
+// fixes or removes the file. Likewise a single entry that cannot be read (no
+// refresh token, or a device key that does not match its name): Load and
+// Save of that key fail with an error wrapping ErrCorrupt and the entry is
+// kept; Delete removes it, and the other keys work as usual.
 package filestore
 
 import (
@@ -26,6 +29,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/amazondrs/drs/store"
 )
@@ -97,6 +101,9 @@ func Open(path string) (*Store, error) {
 // Path returns the absolute path of the token file.
 func (s *Store) Path() string { return s.path }
 
+// String returns "filestore PATH", the name its errors start with.
+func (s *Store) String() string { return "filestore " + s.path }
+
 // Close releases nothing (no file stays open between calls) and returns nil;
 // it makes Store an io.Closer like the other stores.
 func (s *Store) Close() error { return nil }
@@ -119,17 +126,18 @@ func (s *Store) Load(ctx context.Context, k store.Key) (string, error) {
 		return "", s.errorf("load", k, err)
 	}
 	e, ok := d.Tokens[mapKey(k)]
-	if !ok || e.key() != k {
+	if !ok {
 		return "", s.errorf("load", k, store.ErrNotFound)
 	}
-	if e.RefreshToken == "" {
-		return "", s.errorf("load", k, fmt.Errorf("%w: the entry has no refresh token", ErrCorrupt))
+	if err := e.check(k); err != nil {
+		return "", s.errorf("load", k, err)
 	}
 	return e.RefreshToken, nil
 }
 
 // Save stores refreshToken under k; when it returns nil the file on disk
-// holds it (fsynced).
+// holds it (fsynced). It refuses to replace an entry for k that cannot be
+// read (see the package documentation); Delete k first to replace it.
 func (s *Store) Save(ctx context.Context, k store.Key, refreshToken string) error {
 	if err := k.Validate(); err != nil {
 		return s.errorf("save", k, err)
@@ -137,9 +145,18 @@ func (s *Store) Save(ctx context.Context, k store.Key, refreshToken string) erro
 	if refreshToken == "" {
 		return s.errorf("save", k, errors.New("empty refresh token (use Delete)"))
 	}
-	err := s.update(ctx, func(d *fileData) bool {
+	if !utf8.ValidString(refreshToken) {
+		// JSON would replace the invalid bytes: refuse rather than change it.
+		return s.errorf("save", k, errors.New("the refresh token is not valid UTF-8; a JSON file cannot keep it exactly"))
+	}
+	err := s.update(ctx, func(d *fileData) (bool, error) {
+		if e, ok := d.Tokens[mapKey(k)]; ok {
+			if err := e.check(k); err != nil {
+				return false, err
+			}
+		}
 		d.Tokens[mapKey(k)] = newTokenEntry(k, refreshToken, s.now())
-		return true
+		return true, nil
 	})
 	if err != nil {
 		return s.errorf("save", k, err)
@@ -147,18 +164,18 @@ func (s *Store) Save(ctx context.Context, k store.Key, refreshToken string) erro
 	return nil
 }
 
-// Delete removes k; deleting a missing key is not an error (and does not
-// rewrite the file).
+// Delete removes k, even an entry that cannot be read; deleting a missing key
+// is not an error (and does not rewrite the file).
 func (s *Store) Delete(ctx context.Context, k store.Key) error {
 	if err := k.Validate(); err != nil {
 		return s.errorf("delete", k, err)
 	}
-	err := s.update(ctx, func(d *fileData) bool {
+	err := s.update(ctx, func(d *fileData) (bool, error) {
 		if _, ok := d.Tokens[mapKey(k)]; !ok {
-			return false
+			return false, nil
 		}
 		delete(d.Tokens, mapKey(k))
-		return true
+		return true, nil
 	})
 	if err != nil {
 		return s.errorf("delete", k, err)
@@ -167,9 +184,9 @@ func (s *Store) Delete(ctx context.Context, k store.Key) error {
 }
 
 // update runs fn on the file's content under both locks and, if fn reports a
-// change, writes the result atomically. A file that does not decode is never
-// written.
-func (s *Store) update(ctx context.Context, fn func(*fileData) (changed bool)) error {
+// change and no error, writes the result atomically. A file that does not
+// decode is never written.
+func (s *Store) update(ctx context.Context, fn func(*fileData) (changed bool, err error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -188,8 +205,8 @@ func (s *Store) update(ctx context.Context, fn func(*fileData) (changed bool)) e
 	if err != nil {
 		return err
 	}
-	if !fn(&d) {
-		return nil
+	if changed, err := fn(&d); err != nil || !changed {
+		return err
 	}
 	return writeFile(s.path, d)
 }

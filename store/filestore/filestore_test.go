@@ -151,13 +151,54 @@ func TestCorruptFileNeverOverwritten(t *testing.T) {
 	}
 }
 
-func TestEntryWithoutToken(t *testing.T) {
+// TestUnreadableEntryKept checks that an entry for the key that cannot be
+// read is reported as corrupt, naming the file and the key, and is never
+// overwritten by a Save; Delete removes it, and other keys work meanwhile.
+func TestUnreadableEntryKept(t *testing.T) {
 	t.Parallel()
-	path := tempPath(t)
 	k := store.Key{ClientID: "c", DeviceModel: "m", Serial: "s"}
-	os.WriteFile(path, []byte(`{"version":1,"tokens":{"c/m/s":{"client_id":"c","device_model":"m","serial":"s"}}}`), 0o600)
-	if _, err := open(t, path).Load(t.Context(), k); !errors.Is(err, filestore.ErrCorrupt) {
-		t.Fatalf("Load error = %v, want ErrCorrupt", err)
+	for name, entry := range map[string]string{
+		"noToken":     `{"client_id":"c","device_model":"m","serial":"s","refresh_token":""}`,
+		"otherDevice": `{"client_id":"c","device_model":"m","serial":"other","refresh_token":"Atzr|kept"}`,
+		"null":        `null`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := tempPath(t)
+			content := []byte(`{"version":1,"tokens":{"c/m/s":` + entry + `}}`)
+			os.WriteFile(path, content, 0o600)
+			s := open(t, path)
+			ctx := t.Context()
+			_, loadErr := s.Load(ctx, k)
+			saveErr := s.Save(ctx, k, storetest.TestToken("new"))
+			for op, err := range map[string]error{"Load": loadErr, "Save": saveErr} {
+				if !errors.Is(err, filestore.ErrCorrupt) {
+					t.Fatalf("%s error = %v, want ErrCorrupt", op, err)
+				}
+				if msg := err.Error(); !strings.Contains(msg, path) || !strings.Contains(msg, k.String()) || strings.Contains(msg, "Atzr") {
+					t.Errorf("%s error %q must name the file and the key and no token", op, msg)
+				}
+			}
+			if got, _ := os.ReadFile(path); !bytes.Equal(got, content) {
+				t.Fatalf("Save over an unreadable entry rewrote the file: %s", got)
+			}
+			other := storetest.TestKey(t, 2)
+			if err := s.Save(ctx, other, storetest.TestToken("other")); err != nil {
+				t.Fatalf("Save of another key: %v", err)
+			}
+			if _, err := s.Load(ctx, k); !errors.Is(err, filestore.ErrCorrupt) {
+				t.Fatalf("the unreadable entry did not survive a Save of another key: %v", err)
+			}
+			if err := s.Delete(ctx, k); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if err := s.Save(ctx, k, storetest.TestToken("new")); err != nil {
+				t.Fatalf("Save after Delete: %v", err)
+			}
+			if got, err := s.Load(ctx, k); err != nil || got != storetest.TestToken("new") {
+				t.Fatalf("Load = %q, %v", got, err)
+			}
+		})
 	}
 }
 

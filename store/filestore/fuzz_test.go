@@ -18,7 +18,9 @@ import (
 // Store over it. Every call must either fail with an error wrapping
 // ErrCorrupt (and then no Save or state change may touch the file), or work
 // on what the file decodes to: a Save adds its token and keeps every other
-// entry as it was. No error may quote the file's content.
+// entry as it was, except that a Save over an entry for its key that cannot
+// be read fails with ErrCorrupt and leaves the file alone (Delete removes
+// it). No error may quote the file's content.
 func FuzzFileContents(f *testing.F) {
 	k := store.Key{ClientID: "amzn1.application-oa2-client.fuzz", DeviceModel: "model", Serial: "SN-1"}
 	for _, s := range []string{
@@ -79,14 +81,32 @@ func FuzzFileContents(f *testing.F) {
 			t.Fatalf("decoded %+v", before)
 		}
 		rt, lerr := s.Load(ctx, k)
-		if e, ok := before.Tokens[mapKey(k)]; ok && e.key() == k && e.RefreshToken != "" {
+		e, has := before.Tokens[mapKey(k)]
+		unreadable := has && (e.key() != k || e.RefreshToken == "")
+		switch {
+		case has && !unreadable:
 			if lerr != nil || rt != e.RefreshToken {
 				t.Fatalf("Load = %q, %v; the file holds %q", rt, lerr, e.RefreshToken)
 			}
-		} else if lerr == nil {
+		case lerr == nil:
 			t.Fatalf("Load = %q, but the file holds no token for %s", rt, k)
-		} else {
+		case unreadable != errors.Is(lerr, ErrCorrupt):
+			t.Fatalf("Load of an entry (unreadable: %v): %v", unreadable, lerr)
+		default:
 			fzNoQuote(t, lerr, content, path)
+		}
+		if unreadable {
+			err := s.Save(ctx, k, "Atzr|fuzz-new")
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Save over an unreadable entry: %v, want ErrCorrupt", err)
+			}
+			fzNoQuote(t, err, content, path)
+			if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, content) {
+				t.Fatalf("Save over an unreadable entry rewrote the file: %q -> %q (%v)", content, got, err)
+			}
+			if err := s.Delete(ctx, k); err != nil {
+				t.Fatalf("Delete of an unreadable entry: %v", err)
+			}
 		}
 		if err := s.Save(ctx, k, "Atzr|fuzz-new"); err != nil {
 			t.Fatalf("Save over a file that decodes: %v", err)
@@ -150,7 +170,8 @@ func fzNoQuote(t *testing.T, err error, content []byte, own string) {
 // fzOwnWords is text an error may hold on its own: paths, key, wording.
 const fzOwnWords = "amzn1.application-oa2-client.fuzz/model/SN-1 /dev/shm/filestore-fuzz- /tmp/ tokens.json.lock " +
 	"token file is corrupt; fix or remove the file, it is never overwritten; format version newer than this program's upgrade " +
-	"invalid JSON at byte; refresh_token updated_at client_id device_model redirect_url time.Time filestore.tokenEntry " +
+	"invalid JSON at byte; delete the key or fix the entry, a save never overwrites it; the entry's client_id, " +
+	"device_model and serial do not match its name; the entry has no refresh token; refresh_token updated_at client_id device_model redirect_url time.Time filestore.tokenEntry " +
 	"filestore.stateEntry filestore.fileData map[string]filestore.tokenEntry map[string]filestore.stateEntry"
 
 func fzWindows(w string, n int) []string {

@@ -29,6 +29,7 @@ const (
 	envID    = "DRS_FILESTORE_ID"
 	envCount = "DRS_FILESTORE_COUNT"
 	envGo    = "DRS_FILESTORE_GO"
+	envStage = "DRS_FILESTORE_STAGE"
 )
 
 func childKey(child, i int) store.Key {
@@ -84,18 +85,37 @@ func runChild(mode string) error {
 			}
 			fmt.Println("saved", i)
 		}
+	case "stop":
+		// Save 1, 2, ... and, in the middle of save n, at the write stage
+		// named by envStage, say so and wait to be killed.
+		stage, current := os.Getenv(envStage), 0
+		filestore.SetWriteHook(func(at string) {
+			if current == n && at == stage {
+				fmt.Println("at", at, current)
+				select {}
+			}
+		})
+		k := childKey(0, 0)
+		for current = 1; current <= n; current++ {
+			if err := s.Save(ctx, k, bigToken(current)); err != nil {
+				return err
+			}
+			fmt.Println("saved", current)
+		}
+		return fmt.Errorf("save %d finished without stopping at stage %q", n, stage)
 	default:
 		return fmt.Errorf("unknown mode %q", mode)
 	}
 	return nil
 }
 
-func child(t *testing.T, mode, path string, id, count int, goFile string) *exec.Cmd {
+func child(t *testing.T, mode, path string, id, count int, goFile string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(),
 		envMode+"="+mode, envPath+"="+path, envID+"="+strconv.Itoa(id),
 		envCount+"="+strconv.Itoa(count), envGo+"="+goFile)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	return cmd
 }
@@ -172,8 +192,10 @@ func TestKilledWriterLeavesWholeFile(t *testing.T) {
 		// the temporary file is being written, synced or renamed.
 		lines := bufio.NewReader(out)
 		var last, took time.Time
+		acked := 0 // the last save the child reported done
 		for range 2 + round%3 {
-			if line, err := lines.ReadString('\n'); err != nil || !strings.HasPrefix(line, "saved ") {
+			line, err := lines.ReadString('\n')
+			if _, serr := fmt.Sscanf(line, "saved %d\n", &acked); err != nil || serr != nil {
 				cmd.Process.Kill()
 				cmd.Wait()
 				t.Fatalf("child said %q, %v", line, err)
@@ -184,6 +206,14 @@ func TestKilledWriterLeavesWholeFile(t *testing.T) {
 		time.Sleep(time.Duration(half + rand.Int64N(half+1)))
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
+		}
+		// Saves reported before the kill must not be lost: read the rest.
+		for {
+			line, err := lines.ReadString('\n')
+			if err != nil {
+				break
+			}
+			fmt.Sscanf(line, "saved %d\n", &acked)
 		}
 		cmd.Wait()
 
@@ -199,6 +229,9 @@ func TestKilledWriterLeavesWholeFile(t *testing.T) {
 		if _, err := fmt.Sscanf(got, "Atzr|%d|", &n); err != nil || got != bigToken(n) {
 			t.Fatalf("round %d: token after kill is not a complete written value (%d bytes)", round, len(got))
 		}
+		if n != acked && n != acked+1 {
+			t.Fatalf("round %d: file holds save %d, but save %d was reported done: want it or the next", round, n, acked)
+		}
 		temps, _ := filepath.Glob(path + ".tmp-*")
 		t.Logf("round %d: file holds save %d after the kill; %d half-written temp files left", round, n, len(temps))
 		for i := range others {
@@ -206,5 +239,76 @@ func TestKilledWriterLeavesWholeFile(t *testing.T) {
 				t.Fatalf("round %d: other entry %d lost: %v", round, i, err)
 			}
 		}
+	}
+}
+
+// TestKilledAtEachWriteStage stops a child in the middle of its third save
+// at each stage of the write (half the temporary file written; the temporary
+// file complete and synced; renamed) and SIGKILLs it there: the token file
+// must hold the second save or, once renamed, the third, never a mix, and
+// the next Save must clear the half-written temporary file.
+func TestKilledAtEachWriteStage(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("needs SIGKILL")
+	}
+	for stage, want := range map[string]int{"partial": 2, "synced": 2, "renamed": 3} {
+		t.Run(stage, func(t *testing.T) {
+			t.Parallel()
+			path := tempPath(t)
+			ctx := context.Background()
+			other := childKey(1, 0)
+			if err := open(t, path).Save(ctx, other, bigToken(-1)); err != nil {
+				t.Fatal(err)
+			}
+			cmd := child(t, "stop", path, 0, 3, "", envStage+"="+stage)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			lines := bufio.NewReader(out)
+			for {
+				line, err := lines.ReadString('\n')
+				if err != nil {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("child exited before stopping at %s: %v", stage, err)
+				}
+				if strings.HasPrefix(line, "at ") {
+					break
+				}
+			}
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+
+			temps, _ := filepath.Glob(path + ".tmp-*")
+			if stage != "renamed" {
+				if len(temps) != 1 {
+					t.Fatalf("%d temporary files after a kill at %s, want the one being written", len(temps), stage)
+				}
+				tmp, _ := os.ReadFile(temps[0])
+				if json.Valid(tmp) != (stage == "synced") {
+					t.Fatalf("temporary file after a kill at %s: valid JSON = %v (%d bytes)", stage, json.Valid(tmp), len(tmp))
+				}
+			}
+			s := open(t, path)
+			if got, err := s.Load(ctx, childKey(0, 0)); err != nil || got != bigToken(want) {
+				t.Fatalf("after a kill at %s: Load = %d bytes, %v; want save %d", stage, len(got), err, want)
+			}
+			if got, err := s.Load(ctx, other); err != nil || got != bigToken(-1) {
+				t.Fatalf("after a kill at %s: other entry lost: %v", stage, err)
+			}
+			if err := s.Save(ctx, childKey(0, 0), bigToken(4)); err != nil {
+				t.Fatal(err)
+			}
+			if temps, _ := filepath.Glob(path + ".tmp-*"); len(temps) != 0 {
+				t.Errorf("temporary files %v still there after the next Save", temps)
+			}
+		})
 	}
 }

@@ -2,7 +2,6 @@ package filestore
 
 import (
 	"context"
-
 	"fmt"
 	"time"
 
@@ -40,13 +39,13 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 	if err := ls.Validate(); err != nil {
 		return fmt.Errorf("filestore %s: put state: %w", s.path, err)
 	}
-	err := s.update(ctx, func(d *fileData) bool {
+	err := s.update(ctx, func(d *fileData) (bool, error) {
 		d.States[state] = stateEntry{
 			ClientID: ls.Key.ClientID, DeviceModel: ls.Key.DeviceModel, Serial: ls.Key.Serial,
 			TestDevice: ls.TestDevice, NonLive: ls.NonLive, RedirectURL: ls.RedirectURL,
 			Expires: ls.Expires.UTC(),
 		}
-		return true
+		return true, nil
 	})
 	if err != nil {
 		return fmt.Errorf("filestore %s: put state for key %q: %w", s.path, ls.Key.String(), err)
@@ -59,7 +58,7 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 // by now are dropped from the file on the way.
 func (s *Store) TakeState(ctx context.Context, state string, now time.Time) (store.LoginState, error) {
 	var found *stateEntry
-	err := s.update(ctx, func(d *fileData) bool {
+	err := s.update(ctx, func(d *fileData) (bool, error) {
 		changed := false
 		if e, ok := d.States[state]; ok {
 			found = &e
@@ -72,7 +71,7 @@ func (s *Store) TakeState(ctx context.Context, state string, now time.Time) (sto
 				changed = true
 			}
 		}
-		return changed
+		return changed, nil
 	})
 	switch {
 	case err != nil:

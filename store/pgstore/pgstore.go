@@ -90,6 +90,10 @@ func describe(cfg *pgxpool.Config) string {
 	return net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))) + "/" + c.Database
 }
 
+// String returns "pgstore HOST:PORT/DATABASE", the name its errors start
+// with; it holds no password.
+func (s *Store) String() string { return "pgstore " + s.name }
+
 // Pool returns the pool the Store uses.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 

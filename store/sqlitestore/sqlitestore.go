@@ -87,7 +87,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.writer.SetMaxOpenConns(1)
 	s.writer.SetMaxIdleConns(1)
 	s.writer.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, s.writer); err != nil {
+	if err := migrateRetryBusy(ctx, s.writer); err != nil {
 		s.writer.Close()
 		return nil, s.openErr(err)
 	}
@@ -98,6 +98,36 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.reader.SetMaxOpenConns(cfg.readers)
 	s.reader.SetMaxIdleConns(cfg.readers)
 	return s, nil
+}
+
+// migrateRetryBusy runs migrate, trying again while SQLite answers
+// SQLITE_BUSY for up to the busy timeout. Several processes opening a new
+// database at once race to switch it to WAL, and SQLite reports BUSY for that
+// switch without calling its busy handler, so busy_timeout alone does not
+// cover it.
+func migrateRetryBusy(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	wait := 5 * time.Millisecond
+	for {
+		err := migrate(ctx, db)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLITE_BUSY (5) or one of its extended codes.
+func isBusy(err error) bool {
+	var coder interface{ Code() int }
+	return errors.As(err, &coder) && coder.Code()&0xff == 5
 }
 
 func (s *Store) openErr(err error) error { return fmt.Errorf("sqlitestore %s: open: %w", s.path, err) }
@@ -118,9 +148,12 @@ func createFile(path string) error {
 	return f.Close()
 }
 
+// busyTimeout is how long a connection waits for another's lock.
+const busyTimeout = 5 * time.Second
+
 func dsn(path string, cfg config, readOnly bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous("+cfg.synchronous+")")
@@ -134,6 +167,9 @@ func dsn(path string, cfg config, readOnly bool) string {
 
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
+
+// String returns "sqlitestore PATH", the name its errors start with.
+func (s *Store) String() string { return "sqlitestore " + s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {

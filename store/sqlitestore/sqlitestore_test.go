@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -181,5 +182,85 @@ func TestBadPath(t *testing.T) {
 	os.WriteFile(blocker, nil, 0o600)
 	if _, err := sqlitestore.Open(t.Context(), filepath.Join(blocker, "x.db")); err == nil {
 		t.Error("Open under a regular file = nil error")
+	}
+}
+
+// TestWALAndBusyTimeout checks the journal mode on disk, then holds the
+// write lock from another connection (as another process would) for a
+// while: a Save must wait for it (busy timeout) instead of failing with
+// "database is locked", and readers must not be blocked meanwhile (WAL).
+func TestWALAndBusyTimeout(t *testing.T) {
+	t.Parallel()
+	path := tempPath(t)
+	s := open(t, path)
+	k := storetest.TestKey(t, 1)
+	if err := s.Save(t.Context(), k, storetest.TestToken("old")); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	const hold = 300 * time.Millisecond
+	released := make(chan error, 1)
+	go func() {
+		time.Sleep(hold)
+		_, err := conn.ExecContext(context.Background(), `COMMIT`)
+		released <- err
+	}()
+	start := time.Now()
+	if got, err := s.Load(t.Context(), k); err != nil || got != storetest.TestToken("old") {
+		t.Fatalf("Load while another connection holds the write lock = %q, %v", got, err)
+	}
+	if waited := time.Since(start); waited > hold/2 {
+		t.Errorf("Load waited %v for a writer; WAL readers should not", waited)
+	}
+	if err := s.Save(t.Context(), k, storetest.TestToken("new")); err != nil {
+		t.Fatalf("Save while another connection holds the write lock: %v", err)
+	}
+	if waited := time.Since(start); waited < hold*9/10 {
+		t.Errorf("Save returned after %v, before the other writer let go (%v)", waited, hold)
+	}
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Load(t.Context(), k); err != nil || got != storetest.TestToken("new") {
+		t.Fatalf("Load = %q, %v", got, err)
+	}
+}
+
+// TestTwoWritersLoseNothing saves from two Stores on one file (two writer
+// connections, as two processes would have) at once.
+func TestTwoWritersLoseNothing(t *testing.T) {
+	t.Parallel()
+	path := tempPath(t)
+	stores := []*sqlitestore.Store{open(t, path), open(t, path)}
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if err := stores[i%2].Save(context.Background(), storetest.TestKey(t, i), storetest.TestToken(strconv.Itoa(i))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if got, err := stores[(i+1)%2].Load(t.Context(), storetest.TestKey(t, i)); err != nil || got != storetest.TestToken(strconv.Itoa(i)) {
+			t.Fatalf("Load(%d) = %q, %v", i, got, err)
+		}
 	}
 }

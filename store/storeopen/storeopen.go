@@ -7,15 +7,22 @@
 //	postgres://USER:PASS@HOST/DB     a PostgreSQL database (store/pgstore)
 //	postgresql://...                 the same
 //
+// A PATH is relative to the working directory, or absolute; "~/" at its
+// start stands for the home directory (shells do not expand it after
+// "file:"), and the URL form file:///ABSOLUTE/PATH (three slashes) is
+// accepted. A spec with two slashes and a host, such as sqlite://tokens.db,
+// is refused rather than read as /tokens.db.
+//
 // Importing it links every driver; a program that needs only one can import
 // that store's package instead.
 package storeopen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/amazondrs/drs/store"
@@ -82,15 +89,17 @@ func open(ctx context.Context, spec string) (Store, error) {
 		}
 		return filestore.Open(path)
 	case scheme == "file":
-		if rest == "" {
-			return nil, errors.New("storeopen: file: needs a path, as in file:/var/lib/drs/tokens.json")
+		path, err := specPath(scheme, rest, "/var/lib/drs/tokens.json")
+		if err != nil {
+			return nil, err
 		}
-		return filestore.Open(rest)
+		return filestore.Open(path)
 	case scheme == "sqlite":
-		if rest == "" {
-			return nil, errors.New("storeopen: sqlite: needs a path, as in sqlite:/var/lib/drs/tokens.db")
+		path, err := specPath(scheme, rest, "/var/lib/drs/tokens.db")
+		if err != nil {
+			return nil, err
 		}
-		return sqlitestore.Open(ctx, rest)
+		return sqlitestore.Open(ctx, path)
 	case scheme == "postgres" || scheme == "postgresql":
 		return pgstore.Open(ctx, spec)
 	case !strings.Contains(spec, ":"):
@@ -99,6 +108,28 @@ func open(ctx context.Context, spec string) (Store, error) {
 		// Quote only the scheme: the rest may hold a password.
 		return nil, fmt.Errorf("storeopen: unknown store scheme %q; want %s", scheme, Forms)
 	}
+}
+
+// specPath returns the path that rest, the part of a file: or sqlite: spec
+// after the colon, names (see the package documentation).
+func specPath(scheme, rest, example string) (string, error) {
+	switch {
+	case rest == "":
+		return "", fmt.Errorf("storeopen: %s: needs a path, as in %s:%s", scheme, scheme, example)
+	case strings.HasPrefix(rest, "///"):
+		return rest[2:], nil
+	case strings.HasPrefix(rest, "//"):
+		// Do not quote rest: a mistyped spec may hold anything.
+		return "", fmt.Errorf("storeopen: a %s:// spec names a host; want %s:PATH or %s:///ABSOLUTE/PATH, as in %s:%s",
+			scheme, scheme, scheme, scheme, example)
+	case strings.HasPrefix(rest, "~/"):
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("storeopen: %s:~/...: %w", scheme, err)
+		}
+		return filepath.Join(home, rest[2:]), nil
+	}
+	return rest, nil
 }
 
 // encrypted combines an encrypting TokenStore with the inner store's

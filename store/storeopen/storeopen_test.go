@@ -127,7 +127,16 @@ func TestDefaultIsFile(t *testing.T) {
 
 func TestBadSpecs(t *testing.T) {
 	t.Parallel()
-	for _, spec := range []string{"mysql://u:s3cr3t@h/db", "postgress://u:s3cr3t@h/db", "tokens.json", "file:", "sqlite:"} {
+	for spec, want := range map[string]string{
+		"mysql://u:s3cr3t@h/db":     storeopen.Forms,
+		"postgress://u:s3cr3t@h/db": storeopen.Forms,
+		"tokens.json":               storeopen.Forms,
+		"file:":                     "needs a path",
+		"sqlite:":                   "needs a path",
+		// Not /tokens.db at the root, nor a file on host h.
+		"sqlite://tokens.db":            "sqlite:///ABSOLUTE/PATH",
+		"file://u:s3cr3t@h/tokens.json": "file:///ABSOLUTE/PATH",
+	} {
 		s, err := storeopen.Open(t.Context(), spec)
 		if err == nil {
 			s.Close()
@@ -137,8 +146,36 @@ func TestBadSpecs(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cr3t") {
 			t.Errorf("Open(%q) error %q contains the password", spec, err)
 		}
-		if msg := err.Error(); !strings.Contains(msg, storeopen.Forms) && !strings.Contains(msg, "needs a path") {
-			t.Errorf("Open(%q) error %q does not say what is accepted", spec, err)
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Open(%q) error %q does not say what is accepted (%s)", spec, err, want)
+		}
+	}
+}
+
+// TestPaths checks where file: and sqlite: specs put the store: a plain
+// path, the URL form with three slashes, and ~/ for the home directory.
+func TestPaths(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	dir := t.TempDir()
+	for spec, want := range map[string]string{
+		"file:" + dir + "/a.json":         dir + "/a.json",
+		"file://" + dir + "/b.json":       dir + "/b.json",
+		"sqlite:" + dir + "/c.db":         dir + "/c.db",
+		"sqlite://" + dir + "/d.db":       dir + "/d.db",
+		"file:~/drs/e.json":               home + "/drs/e.json",
+		"sqlite:~/drs/f.db":               home + "/drs/f.db",
+		"file:" + dir + "/new/dir/g.json": dir + "/new/dir/g.json",
+	} {
+		s := open(t, spec)
+		if err := s.Save(t.Context(), storetest.TestKey(t, 1), storetest.TestToken("x")); err != nil {
+			t.Fatalf("Save to %q: %v", spec, err)
+		}
+		if got := s.(interface{ Path() string }).Path(); got != want {
+			t.Errorf("Open(%q) opened %s, want %s", spec, got, want)
+		}
+		if _, err := os.Stat(want); err != nil {
+			t.Errorf("Open(%q): %v", spec, err)
 		}
 	}
 }

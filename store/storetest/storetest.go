@@ -49,6 +49,7 @@ func runTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {
 		{"KeysIndependent", testKeysIndependent},
 		{"InvalidKey", testInvalidKey},
 		{"EmptyToken", testEmptyToken},
+		{"OddTokens", testOddTokens},
 		{"CanceledContext", testCanceledContext},
 		{"Concurrent", testConcurrent},
 	}
@@ -190,6 +191,8 @@ func testInvalidKey(t *testing.T, ts store.TokenStore) {
 		{DeviceModel: good.DeviceModel, Serial: good.Serial},
 		{ClientID: good.ClientID, Serial: good.Serial},
 		{ClientID: good.ClientID, DeviceModel: good.DeviceModel, Serial: "  "},
+		{ClientID: good.ClientID, DeviceModel: good.DeviceModel, Serial: "bad-utf8-\xff"},
+		{ClientID: good.ClientID, DeviceModel: "nul-\x00", Serial: good.Serial},
 	}
 	ctx := context.Background()
 	for _, k := range bad {
@@ -214,6 +217,33 @@ func testEmptyToken(t *testing.T, ts store.TokenStore) {
 		t.Fatal(`Save(k, "") = nil, want an error`)
 	}
 	wantLoad(t, ts, k, TestToken("kept"))
+}
+
+// testOddTokens saves tokens that a careless encoding would change: each
+// Save must either keep the token exactly (Load returns the same bytes) or
+// fail, without quoting it and keeping the previous token.
+func testOddTokens(t *testing.T, ts store.TokenStore) {
+	ctx := context.Background()
+	for i, rt := range []string{
+		TestToken(`quotes " ' \ / <>&`),
+		TestToken("unicode é ✓ 𝄞"),
+		TestToken("tabs\tand\nnewlines\r"),
+		TestToken(strings.Repeat("long", 2048)),
+		TestToken("invalid-utf8-\xff\xfe"),
+		TestToken("nul-\x00-byte"),
+	} {
+		k := TestKey(t, i)
+		mustSave(t, ts, k, TestToken("previous"))
+		if err := ts.Save(ctx, k, rt); err != nil {
+			checkErr(t, err, k)
+			wantLoad(t, ts, k, TestToken("previous"))
+			continue
+		}
+		got, err := ts.Load(ctx, k)
+		if err != nil || got != rt {
+			t.Errorf("token %d: Load = %q, %v; want exactly what was saved, %q", i, got, err, rt)
+		}
+	}
 }
 
 func testCanceledContext(t *testing.T, ts store.TokenStore) {

@@ -56,8 +56,13 @@ defaults. The control plane is under /_emulator/ (see README.md).`,
 
 // Info is what drs sim prints when it is ready (the JSON output).
 type Info struct {
-	URL          string                   `json:"url"`
-	Addr         string                   `json:"addr"`
+	// URL is the emulator's base URL.
+	URL string `json:"url"`
+	// Addr is the host:port clients dial (DRS_EMULATOR_HOST).
+	Addr string `json:"addr"`
+	// Listen is the address listened on; it differs from Addr when that
+	// is a wildcard such as [::]:8181.
+	Listen       string                   `json:"listen"`
 	Export       string                   `json:"export"`
 	Profiles     []drssim.SecurityProfile `json:"profiles"`
 	Models       []drssim.DeviceModel     `json:"models"`
@@ -86,7 +91,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("starting the emulator on %s: %w", opts.Addr, err)
 	}
 	cfg = s.Config()
-	info := Info{URL: s.URL(), Addr: s.Addr(), Export: exportLine(s.Addr(), cfg),
+	addr := dialAddr(s.Addr())
+	info := Info{URL: "http://" + addr, Addr: addr, Listen: s.Addr(), Export: exportLine(addr, cfg),
 		Profiles: cfg.Profiles, Models: cfg.Models, CustomerName: cfg.CustomerName}
 	if err := f.Print(info, func(w io.Writer) { printInfo(w, info) }); err != nil {
 		s.Close()
@@ -101,6 +107,20 @@ func Run(ctx context.Context, opts *Options) error {
 		cmdutil.Fprintf(f.IO.Out, "emulator stopped\n")
 	}
 	return nil
+}
+
+// dialAddr turns the address the emulator listens on into one a client can
+// dial: a wildcard host (--addr :8181 listens on every interface) becomes
+// 127.0.0.1, which a browser and DRS_EMULATOR_HOST can use.
+func dialAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return listen
 }
 
 // exportLine is the shell line that points drs at the emulator, with the
@@ -124,7 +144,11 @@ func shellQuote(s string) string {
 }
 
 func printInfo(w io.Writer, info Info) {
-	cmdutil.Fprintf(w, "drs emulator listening on %s\n\n", info.URL)
+	if info.Listen != "" && info.Listen != info.Addr {
+		cmdutil.Fprintf(w, "drs emulator listening on %s (every interface), at %s\n\n", info.Listen, info.URL)
+	} else {
+		cmdutil.Fprintf(w, "drs emulator listening on %s\n\n", info.URL)
+	}
 	cmdutil.Fprintf(w, "Point drs and the library at it:\n\n    %s\n\n", info.Export)
 	for i, p := range info.Profiles {
 		cmdutil.Fprintf(w, "Security profile %d (emulator credentials, not secret):\n", i+1)
@@ -152,8 +176,12 @@ func printInfo(w io.Writer, info Info) {
 	}
 	if len(info.Models) > 0 && len(info.Models[0].Slots) > 0 {
 		m := info.Models[0]
+		nonLive := ""
+		if !m.Live {
+			nonLive = " --non-live"
+		}
 		cmdutil.Fprintf(w, "\nTry, in another shell after the export line:\n")
-		cmdutil.Fprintf(w, "    drs login --model %s --serial S1 --test\n    drs replenish %s --model %s --serial S1\n", m.ID, m.Slots[0].ID, m.ID)
+		cmdutil.Fprintf(w, "    drs login --model %s --serial S1 --test%s\n    drs replenish %s --model %s --serial S1\n", m.ID, nonLive, m.Slots[0].ID, m.ID)
 	}
 	cmdutil.Fprintf(w, "\n")
 	cmdutil.Fprintf(w, "Serving until Ctrl+C.\n")
