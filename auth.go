@@ -99,7 +99,9 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 	}
 	t := c.fromOAuth(ot, start, "")
 	if t.RefreshToken == "" {
-		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "LWA returned no refresh token"}
+		// LWA said yes but gave nothing to stay linked with: the client is
+		// not authenticated, the seed's 1000 (see doc.go).
+		return Token{}, &Error{Code: CodeNotAuthenticated, Op: "Exchange", Message: "LWA returned no refresh token; the device is not linked"}
 	}
 	if err := c.setToken(t); err != nil {
 		return t, c.scrub(&Error{Code: CodeGeneral, Op: "Exchange", Message: "the device is linked but saving its refresh token failed", Err: err}, code)

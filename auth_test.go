@@ -230,6 +230,30 @@ func TestExchange(t *testing.T) {
 	assertNoSecrets(t, "error", err.Error(), "wrong")
 }
 
+// TestExchangeWithoutRefreshToken: a 200 from LWA that carries an access
+// token but no refresh token leaves the device unlinked, code 1000, and the
+// Client keeps no token from it.
+func TestExchangeWithoutRefreshToken(t *testing.T) {
+	f := newFake(t)
+	f.mux.HandleFunc("POST /noref/token", jsonReply(200, `{"access_token":"Atza|lonely-access-token","token_type":"bearer","expires_in":3600}`))
+	ep := f.endpoints()
+	ep.TokenURL = f.srv.URL + "/noref/token"
+	var changes int
+	c, err := drs.New(testClientID, testClientSecret, drs.WithEndpoints(ep), drs.WithTokenChange(func(drs.Token) { changes++ }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Exchange(t.Context(), "good-code", "http://127.0.0.1:8182/callback")
+	e := wantCode(t, err, drs.CodeNotAuthenticated)
+	if !errors.Is(err, drs.ErrNotAuthenticated) || e.Op != "Exchange" {
+		t.Errorf("error = %+v, want ErrNotAuthenticated from Exchange", e)
+	}
+	if tok := c.Token(); tok.AccessToken != "" || tok.RefreshToken != "" || changes != 0 {
+		t.Errorf("after a failed exchange the client holds %v and the hook ran %d times", tok, changes)
+	}
+	assertNoSecrets(t, "error", err.Error(), "Atza|lonely-access-token")
+}
+
 func TestAuthCodeURL(t *testing.T) {
 	f := newFake(t)
 	c := f.client()

@@ -33,7 +33,7 @@ type Client struct {
 	tok Token
 
 	refreshes singleflight.Group
-	login     atomic.Bool // a login is running (see Client.BeginLogin)
+	login     atomic.Bool // a login is running (see LoginHandler.Start)
 }
 
 // stderrLogger is where debug output goes unless WithLogger says otherwise,

@@ -46,6 +46,10 @@
 //     "[redacted]". Values shorter than 8 bytes (never a real LWA secret)
 //     are not treated as secrets, so that short test values do not garble
 //     every message.
+//   - A code exchange that LWA answers with a success but no refresh token
+//     is code 1000 (not authenticated): nothing is stored, the device is
+//     not linked. LWA refusing the code itself (invalid_grant, e.g. an
+//     expired code) keeps its HTTP status, 400, as every other LWA error.
 //   - SubscriptionInfo's Version is the one DRS names in its
 //     x-amzn-type-version header, or else the one asked for.
 package drs

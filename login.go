@@ -68,8 +68,9 @@ type LoginConfig struct {
 // once and carries which device the return trip belongs to.
 //
 // The return trip ends the login: on success, or on an LWA error (code 1010)
-// or a failed exchange (the HTTP status LWA answered, or the code of the
-// failure) tied to a valid state. A missing, forged, replayed or expired
+// or a failed exchange (the HTTP status LWA answered, the code of a
+// transport failure, or 1000 when LWA answered without a refresh token)
+// tied to a valid state. A missing, forged, replayed or expired
 // state is refused (nothing is exchanged) and reported with code 1010 to the
 // callback of the one running login (to none when several run, as it cannot
 // tell whose it was), but the login keeps running, since the customer's
@@ -355,8 +356,10 @@ func (h *LoginHandler) finish(ctx context.Context, q url.Values) returnTrip {
 	var xerr error
 	switch {
 	case q.Get("error") != "":
-		xerr = &Error{Code: CodeGeneral, Op: "Login", Message: "Login with Amazon refused the link",
-			OAuthError: q.Get("error"), OAuthErrorDescription: q.Get("error_description")}
+		// The query comes from the browser: scrub it like any other
+		// server-supplied text before it reaches a log or page.
+		xerr = p.c.scrub(&Error{Code: CodeGeneral, Op: "Login", Message: "Login with Amazon refused the link",
+			OAuthError: q.Get("error"), OAuthErrorDescription: q.Get("error_description")}, q.Get("code"))
 	case q.Get("code") == "":
 		xerr = &Error{Code: CodeGeneral, Op: "Login", Message: "the return trip carries no authorization code"}
 	default:

@@ -15,8 +15,9 @@ type OrderItem struct {
 	Quantity int `json:"quantity"`
 	// SlotID is the slot the item replenishes.
 	SlotID string `json:"slotId"`
-	// Status is the item's state, e.g. "Processing" (the full list is not
-	// documented).
+	// Status is the item's state. Amazon's endpoint page lists Pending,
+	// Authorized, Canceled, Closed and Unknown, and its example shows
+	// Processing; it is kept as a string so new values pass through.
 	Status string `json:"status"`
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/subscription"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/token"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/store"
 )
 
 func TestReplenish(t *testing.T) {
@@ -474,4 +475,79 @@ func TestStoreEncryptionKey(t *testing.T) {
 	if strings.Contains(r.stderr, "not a key") {
 		t.Error("the error repeats the key")
 	}
+}
+
+// TestTokenDelete: --delete removes the stored token without contacting
+// Amazon, also one the configured key cannot open, so that the device can be
+// linked again; it needs the device named and refuses --reveal with it.
+func TestTokenDelete(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	keyA := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // base64 of 32 bytes
+	keyB := "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=" // another 32 bytes
+	tok := e.link("S1", true)
+	e.link("S2", true)
+	// encrypt stores serial's token encrypted with key, as drs would under it.
+	encrypt := func(key, serial, tok string) {
+		t.Helper()
+		k, err := store.ParseEncryptionKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := store.Encrypt(e.store(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store().Delete(t.Context(), e.key(serial)); err != nil {
+			t.Fatal(err)
+		}
+		if err := enc.Save(t.Context(), e.key(serial), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	encrypt(keyA, "S1", tok)
+	encrypt(keyA, "S2", e.stored("S2"))
+
+	// Another key cannot read S1's token, and login cannot replace it.
+	e.vars["DRS_STORE_KEY"] = keyB
+	r := e.run("replenish", firstSlot(t), "--serial", "S1")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "drs token --delete")
+
+	r = e.run("token", "--serial", "S1", "--delete")
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "Refresh token: deleted from the store", "still linked at Amazon")
+	noSecret(t, r, tok)
+
+	// Gone for every key; S2 untouched and still readable with its key.
+	js := decode[token.Result](t, e.run("token", "--serial", "S1", "--json"))
+	if js.Stored {
+		t.Errorf("after --delete, with key B: %+v", js)
+	}
+	e.vars["DRS_STORE_KEY"] = keyA
+	js = decode[token.Result](t, e.run("token", "--serial", "S1", "--json"))
+	if js.Stored {
+		t.Errorf("after --delete, with key A: %+v", js)
+	}
+	if js := decode[token.Result](t, e.run("token", "--serial", "S2", "--json")); !js.Stored {
+		t.Errorf("--delete of S1 removed S2: %+v", js)
+	}
+	js = decode[token.Result](t, e.run("token", "--serial", "S2", "--delete", "--json"))
+	if !js.Deleted || js.Stored || js.RefreshToken != "" {
+		t.Errorf("--delete --json = %+v", js)
+	}
+	// Deleting what is not there is fine (idempotent).
+	wantCode(t, e.run("token", "--serial", "S2", "--delete"), 0)
+
+	// The device can be linked again under key B and used.
+	e.vars["DRS_STORE_KEY"] = keyB
+	encrypt(keyB, "S1", e.link("S1", true))
+	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "S1"), 0)
+
+	r = e.run("token", "--delete")
+	wantCode(t, r, 2)
+	wantContains(t, "stderr", r.stderr, "--delete needs the device")
+	r = e.run("token", "--serial", "S1", "--delete", "--reveal")
+	wantCode(t, r, 2)
+	wantContains(t, "stderr", r.stderr, "reveal", "delete")
 }

@@ -72,7 +72,7 @@ func (d *Device) load(ctx context.Context) (string, error) {
 		return "", NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s: link it with 'drs login --model %s --serial %s', or set %s",
 			d.Key.DeviceModel, d.Key.Serial, d.f.StoreLocation(st), d.Key.DeviceModel, d.Key.Serial, EnvRefreshToken))
 	case err != nil:
-		return "", &drs.Error{Code: drs.CodeGeneral, Message: "reading the token store", Err: err}
+		return "", StoreReadError(err)
 	}
 	return tok, nil
 }

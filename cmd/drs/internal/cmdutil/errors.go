@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/store"
+	"github.com/amazondrs/drs/store/filestore"
 	"github.com/spf13/cobra"
 )
 
@@ -103,4 +105,15 @@ func argsText(names []string) string {
 		return "no arguments"
 	}
 	return strings.Join(names, " ")
+}
+
+// StoreReadError wraps an error reading the token store. When the record
+// itself cannot be read (a damaged entry, or one encrypted with another key)
+// it says how to remove it, since no login can replace such a record.
+func StoreReadError(err error) error {
+	msg := "reading the token store"
+	if errors.Is(err, store.ErrDecrypt) || errors.Is(err, filestore.ErrCorrupt) {
+		msg += " (drs token --delete removes the unreadable record; then link the device again)"
+	}
+	return &drs.Error{Code: drs.CodeGeneral, Message: msg, Err: err}
 }

@@ -18,6 +18,8 @@ type Options struct {
 	Factory *cmdutil.Factory
 	// Reveal prints the refresh token itself.
 	Reveal bool
+	// Delete removes the stored refresh token.
+	Delete bool
 }
 
 // NewCmdToken returns the token command.
@@ -29,16 +31,23 @@ func NewCmdToken(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 		Long: `Show whether a refresh token is stored for the device named by --model and
 --serial (and the client ID), in which store, and whether DRS_REFRESH_TOKEN
 overrides it. The token itself is printed only with --reveal: it lets anyone
-order on the customer's account.`,
+order on the customer's account.
+
+--delete removes the stored token without contacting Amazon, even a record
+that cannot be read (a damaged entry, or one encrypted with another key),
+so that drs login can store a new one. The device stays linked to the
+customer's account at Amazon: to unlink it, use drs deregister instead.`,
 		Example: `  drs token --model CoffeeMaker01 --serial S1
   drs token --json
-  drs token --reveal`,
+  drs token --reveal
+  drs token --delete`,
 		Args: cmdutil.ExactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmdutil.Run(cmd, opts, runF, Run)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the refresh token itself")
+	cmd.Flags().BoolVar(&opts.Delete, "delete", false, "remove the stored refresh token (the device stays linked at Amazon)")
 	return cmd
 }
 
@@ -57,6 +66,8 @@ type Result struct {
 	EnvOverride bool `json:"envOverride"`
 	// RefreshToken is the token in use, only with --reveal.
 	RefreshToken string `json:"refreshToken,omitempty"`
+	// Deleted is true when --delete removed the stored token.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Run shows the token's status.
@@ -69,6 +80,19 @@ func Run(ctx context.Context, opts *Options) error {
 	key := store.Key{ClientID: id, DeviceModel: f.Model(), Serial: f.Serial()}
 	env := f.EnvRefreshToken()
 	out := Result{ClientID: id, DeviceModel: key.DeviceModel, Serial: key.Serial, EnvOverride: env != ""}
+	if opts.Delete && opts.Reveal {
+		return cmdutil.FlagErrorf("--reveal and --delete cannot be used together")
+	}
+	if opts.Delete {
+		if err := key.Validate(); err != nil {
+			return cmdutil.FlagErrorf("--delete needs the device: name it with --model and --serial (or %s and %s)", cmdutil.EnvModel, cmdutil.EnvSerial)
+		}
+		if out.Store, err = remove(ctx, f, key); err != nil {
+			return err
+		}
+		out.Deleted = true
+		return f.Print(out, func(w io.Writer) { printHuman(w, out) })
+	}
 	var stored string
 	if key.Validate() == nil {
 		if stored, out.Store, err = load(ctx, f, key); err != nil {
@@ -103,9 +127,23 @@ func load(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, strin
 	case errors.Is(err, store.ErrNotFound):
 		return "", where, nil
 	case err != nil:
-		return "", where, &drs.Error{Code: drs.CodeGeneral, Message: "reading the token store", Err: err}
+		return "", where, cmdutil.StoreReadError(err)
 	}
 	return tok, where, nil
+}
+
+// remove deletes the stored token and returns where the store is.
+func remove(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, error) {
+	st, err := f.Store(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	where := f.StoreLocation(st)
+	if err := st.Delete(ctx, key); err != nil {
+		return where, &drs.Error{Code: drs.CodeGeneral, Message: "deleting from the token store", Err: err}
+	}
+	return where, nil
 }
 
 func printHuman(w io.Writer, out Result) {
@@ -118,7 +156,10 @@ func printHuman(w io.Writer, out Result) {
 	if out.Store != "" {
 		cmdutil.Fprintf(w, "Store:         %s\n", out.Store)
 		state := "not stored (link the device with drs login)"
-		if out.Stored {
+		switch {
+		case out.Deleted:
+			state = "deleted from the store (the device is still linked at Amazon; drs deregister unlinks it)"
+		case out.Stored:
 			state = "stored"
 		}
 		cmdutil.Fprintf(w, "Refresh token: %s\n", state)
