@@ -208,8 +208,10 @@ var (
 	ErrInvalidToken error = &sentinel{"invalid token", func(e *Error) bool {
 		return e.StatusCode == 400 && (e.ErrorType == "InvalidTokenException" || e.Message == "Invalid token")
 	}}
-	// ErrSlotNotFound matches DRS's 404 for an unknown slot.
-	ErrSlotNotFound error = &sentinel{"slot not found", func(e *Error) bool { return e.StatusCode == 404 }}
+	// ErrSlotNotFound matches DRS's 404 for an unknown slot, which Amazon
+	// documents for Replenish only; a 404 from another call (an unknown
+	// order ID, a wrong base URL) is not a missing slot.
+	ErrSlotNotFound error = &sentinel{"slot not found", func(e *Error) bool { return e.StatusCode == 404 && e.Op == opReplenish.name }}
 	// ErrRateLimited matches HTTP 429.
 	ErrRateLimited error = &sentinel{"rate limited", func(e *Error) bool { return e.StatusCode == 429 }}
 )

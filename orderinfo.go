@@ -2,6 +2,7 @@ package drs
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -9,7 +10,10 @@ import (
 type OrderItem struct {
 	// ASIN is Amazon's product number.
 	ASIN string `json:"asin"`
-	// ExpectedDeliveryDate is when Amazon expects to deliver the item.
+	// ExpectedDeliveryDate is when Amazon expects to deliver the item; zero
+	// while Amazon does not know yet (null or "" during order resolution) or
+	// when the value is not an RFC 3339 date (the raw value stays in
+	// [OrderInfo.Response]).
 	ExpectedDeliveryDate time.Time `json:"expectedDeliveryDate"`
 	// Quantity is how many units were ordered.
 	Quantity int `json:"quantity"`
@@ -19,6 +23,29 @@ type OrderItem struct {
 	// Authorized, Canceled, Closed and Unknown, and its example shows
 	// Processing; it is kept as a string so new values pass through.
 	Status string `json:"status"`
+}
+
+// UnmarshalJSON decodes an item, accepting an expectedDeliveryDate that is
+// null, empty or not RFC 3339 as the zero time: one odd date must not hide
+// the rest of the order.
+func (it *OrderItem) UnmarshalJSON(b []byte) error {
+	type plain OrderItem // without this method
+	var v struct {
+		*plain
+		ExpectedDeliveryDate json.RawMessage `json:"expectedDeliveryDate"`
+	}
+	v.plain = (*plain)(it)
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	it.ExpectedDeliveryDate = time.Time{}
+	var s string
+	if json.Unmarshal(v.ExpectedDeliveryDate, &s) == nil && s != "" {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			it.ExpectedDeliveryDate = t
+		}
+	}
+	return nil
 }
 
 // OrderInfo describes an order placed by Replenish.
