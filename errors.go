@@ -175,10 +175,26 @@ func (e *Error) Is(target error) bool {
 }
 
 // Temporary reports whether the same call may succeed later: a transport
-// failure, HTTP 429 or a 5xx.
+// failure, HTTP 429 or a 5xx. A certificate the client does not trust
+// (code 35 from the certificate check, not from a broken handshake) will
+// not be trusted on the next try either, so it is not temporary.
 func (e *Error) Temporary() bool {
-	return (e.Code > 0 && e.Code < 100 && e.Code != CodeUnsupportedProtocol && e.Code != CodeBodyTooLarge) ||
+	return (e.Code > 0 && e.Code < 100 && e.Code != CodeUnsupportedProtocol && e.Code != CodeBodyTooLarge && !badCertificate(e.Err)) ||
 		e.StatusCode == 429 || e.StatusCode >= 500
+}
+
+// badCertificate reports whether err is a failed certificate check.
+func badCertificate(err error) bool {
+	if err == nil {
+		return false
+	}
+	var (
+		certErr *tls.CertificateVerificationError
+		uaErr   x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+	)
+	return errors.As(err, &certErr) || errors.As(err, &uaErr) || errors.As(err, &hostErr) || errors.As(err, &invErr)
 }
 
 type sentinel struct {

@@ -3,6 +3,8 @@ package drs_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -150,6 +152,29 @@ func TestTLSFailure(t *testing.T) {
 	c.SetRefreshToken(testRefresh)
 	_, err = c.Replenish(t.Context(), "slot")
 	wantCode(t, err, drs.CodeTLS)
+
+	// An untrusted certificate is not retried, even on a call that is safe
+	// to repeat: the next try would meet the same certificate.
+	var conns atomic.Int64
+	bad := httptest.NewUnstartedServer(http.NotFoundHandler())
+	bad.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	bad.Config.ErrorLog = log.New(io.Discard, "", 0)
+	bad.StartTLS()
+	t.Cleanup(bad.Close)
+	c3, _ := drs.New(testClientID, testClientSecret, drs.WithEndpoints(drs.Endpoints{DRS: bad.URL, AuthURL: bad.URL, TokenURL: bad.URL + "/auth/o2/token"}),
+		drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}))
+	c3.SetToken(drs.Token{AccessToken: "Atza|cached-access-token", RefreshToken: testRefresh, Expiry: time.Now().Add(time.Hour)})
+	_, err = c3.SubscriptionInfo(t.Context())
+	if e := wantCode(t, err, drs.CodeTLS); e.Temporary() {
+		t.Errorf("an untrusted certificate is Temporary: %v", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("SubscriptionInfo made %d connections to a server with an untrusted certificate, want 1", n)
+	}
 
 	// A plain-HTTP server spoken to over https fails the handshake too.
 	plain := newFake(t)
