@@ -411,3 +411,47 @@ func TestEmulatorHostEnv(t *testing.T) {
 		t.Errorf("default endpoints = %+v", c.Endpoints())
 	}
 }
+
+// TestTokenChangeHookOrder: when a login replaces the refresh token while
+// the hook is still saving the one a refresh rotated to, the hook's last
+// call carries the newest token, so a store never ends up behind the Client.
+func TestTokenChangeHookOrder(t *testing.T) {
+	f := newFake(t)
+	f.handle("/replenish/", jsonReply(200, `{"eventInstanceId":"e","detailCode":"TEST_ORDER_PLACED"}`))
+	f.mu.Lock()
+	f.rotateTo = "Atzr|rotated-by-refresh"
+	f.mu.Unlock()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	var saved []string
+	c := f.client(drs.WithTokenChange(func(tok drs.Token) {
+		if tok.RefreshToken == "Atzr|rotated-by-refresh" {
+			close(entered)
+			<-release
+		}
+		mu.Lock()
+		saved = append(saved, tok.RefreshToken)
+		mu.Unlock()
+	}))
+	c.SetToken(drs.Token{AccessToken: "Atza|expired", RefreshToken: testRefresh, Expiry: time.Now().Add(-time.Hour)})
+
+	done := make(chan error, 2)
+	go func() { _, err := c.Replenish(t.Context(), "slot-1"); done <- err }()
+	<-entered // the refresh's hook is saving the rotated token
+	go func() { _, err := c.Exchange(t.Context(), "good-code", "http://127.0.0.1:8182/callback"); done <- err }()
+	for c.RefreshToken() != "Atzr|from-code" {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // let the login's hook call start, if it would
+	close(release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(saved) == 0 || saved[len(saved)-1] != "Atzr|from-code" {
+		t.Errorf("hook calls = %q; the last must be the login's token", saved)
+	}
+}

@@ -32,6 +32,8 @@ type Client struct {
 	mu  sync.Mutex
 	tok Token
 
+	hookMu sync.Mutex // one onChange call at a time (see notify)
+
 	refreshes singleflight.Group
 	login     atomic.Bool // a login is running (see LoginHandler.Start)
 }
@@ -189,10 +191,29 @@ func (c *Client) setToken(t Token) error {
 	changed := c.tok.RefreshToken != t.RefreshToken
 	c.tok = t
 	c.mu.Unlock()
-	if changed && c.onChange != nil {
-		return c.onChange(t)
+	if changed {
+		return c.notify(t)
 	}
 	return nil
+}
+
+// notify calls the change hook with t, one call at a time, unless the
+// Client's refresh token has moved on from t's: the change that replaced it
+// makes its own call, so a store never ends up holding an older token than
+// the Client after two changes race.
+func (c *Client) notify(t Token) error {
+	if c.onChange == nil {
+		return nil
+	}
+	c.hookMu.Lock()
+	defer c.hookMu.Unlock()
+	c.mu.Lock()
+	current := c.tok.RefreshToken == t.RefreshToken
+	c.mu.Unlock()
+	if !current {
+		return nil
+	}
+	return c.onChange(t)
 }
 
 // setTokenIf stores t, and calls the change hook as setToken does, only if
@@ -207,8 +228,8 @@ func (c *Client) setTokenIf(rt string, t Token) error {
 	changed := rt != t.RefreshToken
 	c.tok = t
 	c.mu.Unlock()
-	if changed && c.onChange != nil {
-		return c.onChange(t)
+	if changed {
+		return c.notify(t)
 	}
 	return nil
 }

@@ -60,8 +60,9 @@ type LoginConfig struct {
 // The lifecycle follows the seed: [LoginHandler.Start] begins a login for a
 // Client and device, and fails with code 1001 ([ErrLoginInProgress]) while
 // that Client, or another Client for the same device, has a login running
-// (a login older than StateTTL, whose states have all expired, counts as
-// abandoned and is replaced). A plain GET of the route redirects to LWA with
+// (a login counts as abandoned, and is replaced, once every state it handed
+// out has expired: StateTTL after its newest state, or after Start if it
+// handed out none). A plain GET of the route redirects to LWA with
 // a fresh state (a login keeps its last 8 states valid, so reloading the
 // page cannot fill the state store); with several devices started,
 // ?serial=S picks one. The state is signed, checked in constant time, used
@@ -89,7 +90,14 @@ type pendingLogin struct {
 	notify  func(error, Token)
 	started time.Time
 	states  []string // state IDs handed out and not yet used (guarded by LoginHandler.mu)
+	// validUntil is when the newest state handed out expires (StateTTL after
+	// Start before any): until then a return trip may still come, so the
+	// login is not abandoned. Guarded by LoginHandler.mu.
+	validUntil time.Time
 }
+
+// abandoned reports whether every state p handed out has expired by now.
+func (p *pendingLogin) abandoned(now time.Time) bool { return now.After(p.validUntil) }
 
 // maxStates caps the states one login keeps valid: each plain GET of the
 // route issues one, so without a cap anyone could fill the state store by
@@ -100,6 +108,11 @@ const maxStates = 8
 // its end even if the customer's browser goes away: the code is good only
 // once.
 const exchangeTimeout = 30 * time.Second
+
+// finishTimeout bounds a whole return trip (taking the state from its
+// store, the exchange, saving the tokens), so a hung state or token store
+// cannot hold the handler forever.
+const finishTimeout = exchangeTimeout + 15*time.Second
 
 // NewLoginHandler returns a handler for cfg.
 func NewLoginHandler(cfg LoginConfig) (*LoginHandler, error) {
@@ -132,8 +145,10 @@ func deviceKey(c *Client, d Device) store.Key {
 
 // Start begins a login for c and device d, like the seed's login(); once it
 // ends, onAuthenticated (which may be nil) is called with nil and the new
-// tokens, or with the error. It fails with code 1001 while c has a login
-// running, and with 1010 if d is malformed.
+// tokens, or with the error. It fails with code 1001 while c, or another
+// Client for the same device (same client ID, model and serial), has a login
+// running that is not abandoned (see [LoginHandler]), and with 1010 if d is
+// malformed.
 func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error, tok Token)) error {
 	if err := (AuthParams{DeviceModel: d.Model, Serial: d.Serial, RedirectURL: h.cfg.RedirectURL}).Validate(); err != nil {
 		return &Error{Code: CodeGeneral, Op: "Login", Message: err.Error()}
@@ -144,7 +159,7 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 	k := deviceKey(c, d)
 	h.mu.Lock()
 	if old := h.running[k]; old != nil {
-		if h.cfg.Now().Sub(old.started) <= h.cfg.StateTTL {
+		if !old.abandoned(h.cfg.Now()) {
 			h.mu.Unlock()
 			c.login.Store(false)
 			return &Error{Code: CodeLoginInProgress, Op: "Login", Message: "a login is already running for device " + d.Model + "/" + d.Serial}
@@ -152,22 +167,23 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 		old.c.login.Store(false) // abandoned by another client
 		defer h.forget(old.takeStates())
 	}
-	h.running[k] = &pendingLogin{c: c, dev: d, notify: onAuthenticated, started: h.cfg.Now()}
+	now := h.cfg.Now()
+	h.running[k] = &pendingLogin{c: c, dev: d, notify: onAuthenticated, started: now, validUntil: now.Add(h.cfg.StateTTL)}
 	h.mu.Unlock()
 	c.debugLog(context.Background(), "login started", slog.String("model", d.Model), slog.String("serial", d.Serial))
 	return nil
 }
 
-// dropStale forgets c's login on h if it started longer than StateTTL ago:
-// every state it handed out has expired, so its return trip can no longer
-// come here (it may have finished on another instance).
+// dropStale forgets c's login on h if it is abandoned: every state it
+// handed out has expired, so its return trip can no longer come here (it may
+// have finished on another instance).
 func (h *LoginHandler) dropStale(c *Client) bool {
 	var stale []string
 	defer func() { h.forget(stale) }()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for k, v := range h.running {
-		if v.c == c && h.cfg.Now().Sub(v.started) > h.cfg.StateTTL {
+		if v.c == c && v.abandoned(h.cfg.Now()) {
 			delete(h.running, k)
 			stale = v.takeStates()
 			return true
@@ -242,6 +258,9 @@ func (h *LoginHandler) authURL(ctx context.Context, p *pendingLogin) (string, er
 		return "", &Error{Code: CodeGeneral, Op: "Login", Message: "the login ended: call Start again"}
 	}
 	p.states = append(p.states, sid)
+	if ls.Expires.After(p.validUntil) {
+		p.validUntil = ls.Expires
+	}
 	var drop []string
 	if n := len(p.states) - maxStates; n > 0 {
 		drop = slices.Clone(p.states[:n])
@@ -271,7 +290,9 @@ func (h *LoginHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if q.Has("state") || q.Has("code") || q.Has("error") {
 		// Once the state is taken, the code is good only once: finish the
 		// exchange even if the customer's browser goes away meanwhile.
-		res := h.finish(context.WithoutCancel(r.Context()), q)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), finishTimeout)
+		res := h.finish(ctx, q)
+		cancel()
 		writePage(w, res.status, res.title, res.msg)
 		return
 	}

@@ -387,6 +387,44 @@ func TestLoginAbandonedAfterTTL(t *testing.T) {
 	}
 }
 
+// TestLoginNotAbandonedWhileStateValid: a login counts as abandoned only
+// once its newest state has expired, not StateTTL after Start, so a page
+// opened late in the TTL still links the device.
+func TestLoginNotAbandonedWhileStateValid(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clk := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	h, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: "http://127.0.0.1:8182/callback", Now: clk, StateTTL: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := drs.New("id", "secret")
+	other, _ := drs.New("id", "secret")
+	dev := drs.Device{Model: "M", Serial: "S"}
+	if err := h.Start(c, dev, nil); err != nil {
+		t.Fatal(err)
+	}
+	advance(9 * time.Minute)
+	if _, err := h.AuthURL(t.Context(), c); err != nil { // the customer opens the page: valid until minute 19
+		t.Fatal(err)
+	}
+	advance(2 * time.Minute) // minute 11: past Start + TTL, but the state is valid
+	if err := h.Start(c, dev, nil); drs.Code(err) != drs.CodeLoginInProgress {
+		t.Errorf("Start by the same client at minute 11: %v, want 1001", err)
+	}
+	if err := h.Start(other, dev, nil); drs.Code(err) != drs.CodeLoginInProgress {
+		t.Errorf("Start by another client for the device at minute 11: %v, want 1001", err)
+	}
+	advance(9 * time.Minute) // minute 20: the newest state has expired
+	if err := h.Start(other, dev, nil); err != nil {
+		t.Errorf("Start after every state expired: %v, want the abandoned login replaced", err)
+	}
+	if h.Running(c) || !h.Running(other) {
+		t.Errorf("Running(old) = %v, Running(new) = %v; want false, true", h.Running(c), h.Running(other))
+	}
+}
+
 // countingStates is a StateStore that counts the states it holds.
 type countingStates struct {
 	store.StateStore

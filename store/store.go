@@ -19,8 +19,15 @@
 // contain a token. Nothing that cannot be read is ever overwritten: a token
 // file that does not decode fails every call and is left as it is, and a
 // Save over a single record that cannot be read (a file entry without a
-// token, or a value that an encrypted store's key does not open) fails and
-// keeps the record; Delete the key first to replace it on purpose.
+// token, a value that none of an encrypted store's keys opens, or a value
+// that an encrypted store could not load at all, even for a moment) fails
+// and keeps the record; Delete the key first to replace it on purpose.
+//
+// To change the encryption key, open the store with the new key and the old
+// one as previous (Encrypt(inner, newKey, oldKey), or
+// storeopen.WithEncryptionKey(newKey, oldKey)), Load and Save every device
+// key through it (each Save re-encrypts the token in place, so no token is
+// ever missing from the store), then drop the old key.
 package store
 
 import (

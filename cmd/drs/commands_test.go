@@ -13,7 +13,6 @@ import (
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/subscription"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/token"
 	"github.com/amazondrs/drs/drssim"
-	"github.com/amazondrs/drs/store"
 )
 
 func TestReplenish(t *testing.T) {
@@ -487,26 +486,8 @@ func TestTokenDelete(t *testing.T) {
 	keyB := "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=" // another 32 bytes
 	tok := e.link("S1", true)
 	e.link("S2", true)
-	// encrypt stores serial's token encrypted with key, as drs would under it.
-	encrypt := func(key, serial, tok string) {
-		t.Helper()
-		k, err := store.ParseEncryptionKey(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		enc, err := store.Encrypt(e.store(), k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.store().Delete(t.Context(), e.key(serial)); err != nil {
-			t.Fatal(err)
-		}
-		if err := enc.Save(t.Context(), e.key(serial), tok); err != nil {
-			t.Fatal(err)
-		}
-	}
-	encrypt(keyA, "S1", tok)
-	encrypt(keyA, "S2", e.stored("S2"))
+	e.saveEncrypted(keyA, "S1", tok)
+	e.saveEncrypted(keyA, "S2", e.stored("S2"))
 
 	// Another key cannot read S1's token, and login cannot replace it.
 	e.vars["DRS_STORE_KEY"] = keyB
@@ -541,7 +522,7 @@ func TestTokenDelete(t *testing.T) {
 
 	// The device can be linked again under key B and used.
 	e.vars["DRS_STORE_KEY"] = keyB
-	encrypt(keyB, "S1", e.link("S1", true))
+	e.saveEncrypted(keyB, "S1", e.link("S1", true))
 	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "S1"), 0)
 
 	r = e.run("token", "--delete")
@@ -550,4 +531,35 @@ func TestTokenDelete(t *testing.T) {
 	r = e.run("token", "--serial", "S1", "--delete", "--reveal")
 	wantCode(t, r, 2)
 	wantContains(t, "stderr", r.stderr, "reveal", "delete")
+}
+
+// TestStorePreviousKeys: with DRS_STORE_PREVIOUS_KEYS a token stored under
+// an older key still works after DRS_STORE_KEY changes; a bad previous key
+// is a clear error that does not repeat it, and previous keys without a
+// current one are refused.
+func TestStorePreviousKeys(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	keyA := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	keyB := "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
+	e.saveEncrypted(keyA, "S1", e.link("S1", true))
+	e.vars["DRS_STORE_KEY"] = keyB
+	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "S1"), 1)
+	e.vars["DRS_STORE_PREVIOUS_KEYS"] = keyA
+	r := e.run("replenish", firstSlot(t), "--serial", "S1")
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "TEST_ORDER_PLACED")
+
+	e.vars["DRS_STORE_PREVIOUS_KEYS"] = keyA + ", not-a-key"
+	r = e.run("token", "--serial", "S1")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "DRS_STORE_PREVIOUS_KEYS: key 2")
+	if strings.Contains(r.stderr, "not-a-key") || strings.Contains(r.stderr, keyA) {
+		t.Errorf("the error repeats a key: %s", r.stderr)
+	}
+	delete(e.vars, "DRS_STORE_KEY")
+	e.vars["DRS_STORE_PREVIOUS_KEYS"] = keyA
+	r = e.run("token", "--serial", "S1")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "DRS_STORE_PREVIOUS_KEYS is set without DRS_STORE_KEY")
 }

@@ -118,6 +118,26 @@ func (e *env) link(serial string, test bool) string {
 	return l.RefreshToken
 }
 
+// saveEncrypted replaces serial's stored token with tok encrypted with key
+// (base64), as drs stores it when DRS_STORE_KEY is key.
+func (e *env) saveEncrypted(key, serial, tok string) {
+	e.t.Helper()
+	k, err := store.ParseEncryptionKey(key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	enc, err := store.Encrypt(e.store(), k)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.store().Delete(e.t.Context(), e.key(serial)); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := enc.Save(e.t.Context(), e.key(serial), tok); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *env) key(serial string) store.Key {
 	return store.Key{ClientID: drssim.DefaultClientID, DeviceModel: drssim.DefaultModel, Serial: serial}
 }

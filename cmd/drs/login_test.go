@@ -305,3 +305,36 @@ func TestLoginExchangeFails(t *testing.T) {
 	wantContains(t, "stderr", r.stderr, "invalid_grant", "(code 400)")
 	noSecret(t, r)
 }
+
+// TestLoginStoreUnreadable: drs login checks that the device's record can
+// be replaced before sending the customer to Amazon. A token encrypted with
+// another key stops it at once, with advice; a plaintext token under an
+// encrypted store is replaced, encrypted, by the new one.
+func TestLoginStoreUnreadable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	keyA := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	keyB := "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
+	e.saveEncrypted(keyA, "L1", e.link("L1", true))
+	e.vars["DRS_STORE_KEY"] = keyB
+	r := e.run("login", "--serial", "L1", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback", "--timeout", "10s")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "check DRS_STORE_KEY", "drs token --delete")
+	if strings.Contains(r.stderr, "/ap/oa") || strings.Contains(r.stderr, "callback") {
+		t.Errorf("drs login started the flow before failing:\n%s", r.stderr)
+	}
+
+	old := e.link("L2", true) // plaintext
+	l := e.startLogin(nil, "--serial", "L2", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
+	route := waitFor(t, &l.errOut, routeRE)
+	b := drssim.NewBrowser("")
+	if _, _, err := b.Answer(t.Context(), consent(t, b, route), "allow"); err != nil {
+		t.Fatal(err)
+	}
+	r = l.wait(t)
+	wantCode(t, r, 0)
+	if raw := e.stored("L2"); raw == "" || raw == old || !strings.HasPrefix(raw, "enc:") {
+		t.Errorf("stored record after login under DRS_STORE_KEY = %.12q..., want a new encrypted token", raw)
+	}
+	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "L2"), 0)
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,7 +48,20 @@ func newFactory(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) s
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", cmdutil.EnvStoreKey, err)
 				}
-				opts = append(opts, storeopen.WithEncryptionKey(key))
+				var previous [][]byte
+				for i, pk := range strings.Split(getenv(cmdutil.EnvStorePreviousKeys), ",") {
+					if pk = strings.TrimSpace(pk); pk == "" {
+						continue
+					}
+					old, err := store.ParseEncryptionKey(pk)
+					if err != nil {
+						return nil, fmt.Errorf("%s: key %d: %w", cmdutil.EnvStorePreviousKeys, i+1, err)
+					}
+					previous = append(previous, old)
+				}
+				opts = append(opts, storeopen.WithEncryptionKey(key, previous...))
+			} else if getenv(cmdutil.EnvStorePreviousKeys) != "" {
+				return nil, fmt.Errorf("%s is set without %s: previous keys only open tokens while a current key encrypts them", cmdutil.EnvStorePreviousKeys, cmdutil.EnvStoreKey)
 			}
 			return storeopen.Open(ctx, spec, opts...)
 		},

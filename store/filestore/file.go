@@ -46,15 +46,15 @@ func (e tokenEntry) key() store.Key {
 	return store.Key{ClientID: e.ClientID, DeviceModel: e.DeviceModel, Serial: e.Serial}
 }
 
-// check reports an error wrapping ErrCorrupt if e, the entry stored under
+// check reports an error wrapping ErrCorruptEntry if e, the entry stored under
 // k's name, cannot be read: it names another device or holds no token.
 func (e tokenEntry) check(k store.Key) error {
 	const advice = "; delete the key or fix the entry, a save never overwrites it"
 	switch {
 	case e.key() != k:
-		return fmt.Errorf("%w: the entry's client_id, device_model and serial do not match its name%s", ErrCorrupt, advice)
+		return fmt.Errorf("%w: the entry's client_id, device_model and serial do not match its name%s", ErrCorruptEntry, advice)
 	case e.RefreshToken == "":
-		return fmt.Errorf("%w: the entry has no refresh token%s", ErrCorrupt, advice)
+		return fmt.Errorf("%w: the entry has no refresh token%s", ErrCorruptEntry, advice)
 	}
 	return nil
 }

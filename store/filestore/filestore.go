@@ -17,8 +17,9 @@
 // error wrapping [ErrCorrupt] that names the file and the key, until someone
 // fixes or removes the file. Likewise a single entry that cannot be read (no
 // refresh token, or a device key that does not match its name): Load and
-// Save of that key fail with an error wrapping ErrCorrupt and the entry is
-// kept; Delete removes it, and the other keys work as usual.
+// Save of that key fail with an error wrapping [ErrCorruptEntry] (and so
+// ErrCorrupt) and the entry is kept; Delete removes it, and the other keys
+// work as usual.
 package filestore
 
 import (
@@ -35,8 +36,23 @@ import (
 )
 
 // ErrCorrupt is wrapped by the error every call returns while the file does
-// not decode or was written by a newer, unknown format version.
+// not decode or was written by a newer, unknown format version, and (through
+// [ErrCorruptEntry]) by the error Load and Save of a key return while that
+// key's entry cannot be read.
 var ErrCorrupt = errors.New("token file is corrupt")
+
+// ErrCorruptEntry is wrapped by the error Load and Save of a key return while
+// that key's entry cannot be read (it has no refresh token, or its
+// client_id, device_model and serial do not match its name): the case that
+// Delete of the key fixes. It wraps [ErrCorrupt]. A whole file that does not
+// decode or has a newer format version (which Delete cannot fix either) does
+// not match it.
+var ErrCorruptEntry error = corruptEntryError{}
+
+type corruptEntryError struct{}
+
+func (corruptEntryError) Error() string { return "token file entry is corrupt" }
+func (corruptEntryError) Unwrap() error { return ErrCorrupt }
 
 // Store is a [store.TokenStore] and [store.StateStore] backed by one JSON
 // file. It is safe for concurrent use, and several Stores (in one process or

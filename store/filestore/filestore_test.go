@@ -137,6 +137,9 @@ func TestCorruptFileNeverOverwritten(t *testing.T) {
 					t.Errorf("%s error = %v, want one wrapping ErrCorrupt", op, err)
 					continue
 				}
+				if errors.Is(err, filestore.ErrCorruptEntry) {
+					t.Errorf("%s error = %v wraps ErrCorruptEntry, but Delete cannot fix a whole file", op, err)
+				}
 				if msg := err.Error(); !strings.Contains(msg, path) || !strings.Contains(msg, k.String()) || strings.Contains(msg, "Atzr") {
 					t.Errorf("%s error %q must name the file and the key and no token", op, msg)
 				}
@@ -172,8 +175,8 @@ func TestUnreadableEntryKept(t *testing.T) {
 			_, loadErr := s.Load(ctx, k)
 			saveErr := s.Save(ctx, k, storetest.TestToken("new"))
 			for op, err := range map[string]error{"Load": loadErr, "Save": saveErr} {
-				if !errors.Is(err, filestore.ErrCorrupt) {
-					t.Fatalf("%s error = %v, want ErrCorrupt", op, err)
+				if !errors.Is(err, filestore.ErrCorrupt) || !errors.Is(err, filestore.ErrCorruptEntry) {
+					t.Fatalf("%s error = %v, want ErrCorruptEntry and ErrCorrupt", op, err)
 				}
 				if msg := err.Error(); !strings.Contains(msg, path) || !strings.Contains(msg, k.String()) || strings.Contains(msg, "Atzr") {
 					t.Errorf("%s error %q must name the file and the key and no token", op, msg)

@@ -67,8 +67,8 @@ func FuzzFileContents(f *testing.F) {
 			perr := s.PutState(ctx, "state-1", store.LoginState{Key: k, Expires: time.Now().Add(time.Hour)})
 			_, terr := s.TakeState(ctx, "state-1", time.Now())
 			for _, err := range []error{lerr, serr, derr, perr, terr} {
-				if !errors.Is(err, ErrCorrupt) {
-					t.Fatalf("call on a corrupt file: %v, want ErrCorrupt", err)
+				if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrCorruptEntry) {
+					t.Fatalf("call on a corrupt file: %v, want ErrCorrupt and not ErrCorruptEntry", err)
 				}
 				fzNoQuote(t, err, content, own)
 			}
@@ -90,15 +90,15 @@ func FuzzFileContents(f *testing.F) {
 			}
 		case lerr == nil:
 			t.Fatalf("Load = %q, but the file holds no token for %s", rt, k)
-		case unreadable != errors.Is(lerr, ErrCorrupt):
+		case unreadable != errors.Is(lerr, ErrCorrupt) || unreadable != errors.Is(lerr, ErrCorruptEntry):
 			t.Fatalf("Load of an entry (unreadable: %v): %v", unreadable, lerr)
 		default:
 			fzNoQuote(t, lerr, content, path)
 		}
 		if unreadable {
 			err := s.Save(ctx, k, "Atzr|fuzz-new")
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("Save over an unreadable entry: %v, want ErrCorrupt", err)
+			if !errors.Is(err, ErrCorruptEntry) || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Save over an unreadable entry: %v, want ErrCorruptEntry and ErrCorrupt", err)
 			}
 			fzNoQuote(t, err, content, path)
 			if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, content) {
@@ -169,7 +169,7 @@ func fzNoQuote(t *testing.T, err error, content []byte, own string) {
 
 // fzOwnWords is text an error may hold on its own: paths, key, wording.
 const fzOwnWords = "amzn1.application-oa2-client.fuzz/model/SN-1 /dev/shm/filestore-fuzz- /tmp/ tokens.json.lock " +
-	"token file is corrupt; fix or remove the file, it is never overwritten; format version newer than this program's upgrade " +
+	"token file is corrupt; token file entry is corrupt; fix or remove the file, it is never overwritten; format version newer than this program's upgrade " +
 	"invalid JSON at byte; delete the key or fix the entry, a save never overwrites it; the entry's client_id, " +
 	"device_model and serial do not match its name; the entry has no refresh token; refresh_token updated_at client_id device_model redirect_url time.Time filestore.tokenEntry " +
 	"filestore.stateEntry filestore.fileData map[string]filestore.tokenEntry map[string]filestore.stateEntry"

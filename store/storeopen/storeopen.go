@@ -47,13 +47,23 @@ type Option func(*options)
 
 type options struct {
 	encryptionKey []byte
+	previousKeys  [][]byte
 }
 
 // WithEncryptionKey encrypts refresh tokens at rest with key (16, 24 or 32
-// bytes; see [store.Encrypt] and [store.ParseEncryptionKey]). Login states
-// are not encrypted: they hold no secret.
-func WithEncryptionKey(key []byte) Option {
-	return func(o *options) { o.encryptionKey = append([]byte(nil), key...) }
+// bytes; see [store.Encrypt] and [store.ParseEncryptionKey]). Tokens stored
+// under any of the previous keys still load, and a Save re-encrypts them
+// under key: to change keys, open with the new key and the old one as
+// previous, Load and Save every device key, then drop the old key. Login
+// states are not encrypted: they hold no secret.
+func WithEncryptionKey(key []byte, previous ...[]byte) Option {
+	return func(o *options) {
+		o.encryptionKey = append([]byte(nil), key...)
+		o.previousKeys = nil
+		for _, p := range previous {
+			o.previousKeys = append(o.previousKeys, append([]byte(nil), p...))
+		}
+	}
 }
 
 // Open opens the store that spec names (see the package documentation),
@@ -68,10 +78,10 @@ func Open(ctx context.Context, spec string, opts ...Option) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.encryptionKey == nil {
+	if o.encryptionKey == nil && o.previousKeys == nil {
 		return s, nil
 	}
-	enc, err := store.Encrypt(s, o.encryptionKey)
+	enc, err := store.Encrypt(s, o.encryptionKey, o.previousKeys...)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("storeopen: %w", err)

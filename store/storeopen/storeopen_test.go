@@ -107,6 +107,26 @@ func TestWithEncryptionKey(t *testing.T) {
 			if _, err := storeopen.Open(t.Context(), spec, storeopen.WithEncryptionKey(key[:10])); err == nil {
 				t.Fatal("Open with a 10-byte key = nil error")
 			}
+			// Rotation: the new key with the old one as previous loads the
+			// token and re-encrypts it on Save; then the new key alone opens it.
+			newKey := storetest.NewEncryptionKey(t)
+			rotating := open(t, spec, storeopen.WithEncryptionKey(newKey, key))
+			rt, err := rotating.Load(t.Context(), k)
+			if err != nil || rt != storetest.TestToken("secret") {
+				t.Fatalf("Load through new+old = %q, %v", rt, err)
+			}
+			if err := rotating.Save(t.Context(), k, rt); err != nil {
+				t.Fatalf("Save through new+old: %v", err)
+			}
+			if got, err := open(t, spec, storeopen.WithEncryptionKey(newKey)).Load(t.Context(), k); err != nil || got != rt {
+				t.Fatalf("Load through the new key alone after re-encryption = %q, %v", got, err)
+			}
+			if _, err := open(t, spec, storeopen.WithEncryptionKey(key)).Load(t.Context(), k); !errors.Is(err, store.ErrDecrypt) {
+				t.Fatalf("Load through the dropped old key: %v, want ErrDecrypt", err)
+			}
+			if _, err := storeopen.Open(t.Context(), spec, storeopen.WithEncryptionKey(newKey, key[:10])); err == nil {
+				t.Fatal("Open with a 10-byte previous key = nil error")
+			}
 		})
 	}
 }

@@ -81,6 +81,102 @@ func runEncryption(t *testing.T, open func(t *testing.T) store.TokenStore) {
 		}
 		wantLoad(t, enc, k, TestToken("now-encrypted"))
 	})
+	t.Run("PlaintextIsErrPlaintext", func(t *testing.T) {
+		inner := open(t)
+		k := TestKey(t, 1)
+		mustSave(t, inner, k, TestToken("plain"))
+		_, err := mustEncrypt(t, inner, NewEncryptionKey(t)).Load(context.Background(), k)
+		if !errors.Is(err, store.ErrPlaintext) || !errors.Is(err, store.ErrDecrypt) {
+			t.Fatalf("Load of a plaintext value: %v, want an error wrapping store.ErrPlaintext and store.ErrDecrypt", err)
+		}
+		// A value that is encrypted under another key is not plaintext.
+		mustSave(t, mustEncrypt(t, inner, NewEncryptionKey(t)), TestKey(t, 2), TestToken("other"))
+		_, err = mustEncrypt(t, inner, NewEncryptionKey(t)).Load(context.Background(), TestKey(t, 2))
+		if errors.Is(err, store.ErrPlaintext) || !errors.Is(err, store.ErrDecrypt) {
+			t.Fatalf("Load under a wrong key: %v, want ErrDecrypt but not ErrPlaintext", err)
+		}
+	})
+	t.Run("SaveRefusedWhenLoadFails", func(t *testing.T) {
+		// A store that cannot be read for a moment (a reset connection, a
+		// busy database) must not let a wrong key overwrite the token.
+		inner := open(t)
+		k := TestKey(t, 1)
+		key := NewEncryptionKey(t)
+		right := mustEncrypt(t, inner, key)
+		mustSave(t, right, k, TestToken("kept"))
+		before := rawLoad(t, inner, k)
+		cause := errors.New("connection reset by peer")
+		for name, enc := range map[string]store.TokenStore{
+			"wrongKey": mustEncrypt(t, failingLoad{inner, cause}, NewEncryptionKey(t)),
+			"rightKey": mustEncrypt(t, failingLoad{inner, cause}, key),
+		} {
+			err := enc.Save(context.Background(), k, TestToken("overwrite"))
+			if err == nil {
+				t.Fatalf("%s: Save while Load fails = nil, want an error", name)
+			}
+			if !errors.Is(err, cause) {
+				t.Errorf("%s: Save error %q does not wrap the Load error", name, err)
+			}
+			checkErr(t, err, k)
+			checkNamesStore(t, err, inner)
+			if after := rawLoad(t, inner, k); after != before {
+				t.Fatalf("%s: Save while Load fails replaced the stored value", name)
+			}
+		}
+		wantLoad(t, right, k, TestToken("kept"))
+	})
+	t.Run("RotationRoundTrip", func(t *testing.T) {
+		inner := open(t)
+		oldKey, newKey := NewEncryptionKey(t), NewEncryptionKey(t)
+		k, other := TestKey(t, 1), TestKey(t, 2)
+		old := mustEncrypt(t, inner, oldKey)
+		mustSave(t, old, k, TestToken("one"))
+		mustSave(t, old, other, TestToken("two"))
+		rotating := mustEncrypt(t, inner, newKey, oldKey)
+		// Both keys' values load while rotating.
+		wantLoad(t, rotating, k, TestToken("one"))
+		wantLoad(t, rotating, other, TestToken("two"))
+		// Load+Save re-encrypts in place under the new key.
+		for _, key := range []store.Key{k, other} {
+			rt, err := rotating.Load(context.Background(), key)
+			if err != nil {
+				t.Fatalf("Load(%v) through new+old: %v", key, err)
+			}
+			before := rawLoad(t, inner, key)
+			mustSave(t, rotating, key, rt)
+			if after := rawLoad(t, inner, key); after == before || !strings.HasPrefix(after, store.EncryptedPrefix) {
+				t.Fatalf("Save(%v) through new+old did not re-encrypt the value", key)
+			}
+		}
+		// The old key can be dropped: the new key alone opens everything,
+		// and the old key alone opens nothing.
+		onlyNew := mustEncrypt(t, inner, newKey)
+		wantLoad(t, onlyNew, k, TestToken("one"))
+		wantLoad(t, onlyNew, other, TestToken("two"))
+		wantDecryptErr(t, inner, mustEncrypt(t, inner, oldKey), k)
+		wantLoad(t, rotating, k, TestToken("one"))
+	})
+	t.Run("RotationSaveOverPreviousKey", func(t *testing.T) {
+		inner := open(t)
+		oldKey, newKey := NewEncryptionKey(t), NewEncryptionKey(t)
+		k := TestKey(t, 1)
+		mustSave(t, mustEncrypt(t, inner, oldKey), k, TestToken("old"))
+		// Only new: the value under the old key is not readable, so kept.
+		wantSaveRefused(t, inner, mustEncrypt(t, inner, newKey), k)
+		// New with old as previous: readable, so replaced.
+		mustSave(t, mustEncrypt(t, inner, newKey, oldKey), k, TestToken("new"))
+		wantLoad(t, mustEncrypt(t, inner, newKey), k, TestToken("new"))
+	})
+	t.Run("RotationWrongKeyRefused", func(t *testing.T) {
+		inner := open(t)
+		k := TestKey(t, 1)
+		right := mustEncrypt(t, inner, NewEncryptionKey(t))
+		mustSave(t, right, k, TestToken("kept"))
+		wrong := mustEncrypt(t, inner, NewEncryptionKey(t), NewEncryptionKey(t), NewEncryptionKey(t))
+		wantDecryptErr(t, inner, wrong, k)
+		wantSaveRefused(t, inner, wrong, k)
+		wantLoad(t, right, k, TestToken("kept"))
+	})
 	t.Run("Missing", func(t *testing.T) {
 		wantNotFound(t, mustEncrypt(t, open(t), NewEncryptionKey(t)), TestKey(t, 1))
 	})
@@ -90,8 +186,32 @@ func runEncryption(t *testing.T, open func(t *testing.T) store.TokenStore) {
 			if _, err := store.Encrypt(inner, make([]byte, n)); err == nil {
 				t.Errorf("Encrypt with a %d-byte key = nil error, want an error", n)
 			}
+			if _, err := store.Encrypt(inner, make([]byte, 32), make([]byte, 16), make([]byte, n)); err == nil {
+				t.Errorf("Encrypt with a %d-byte previous key = nil error, want an error", n)
+			}
 		}
 	})
+}
+
+// failingLoad passes Save and Delete to TokenStore and fails every Load with
+// err (naming neither store nor key, so that the error Save wraps it in must
+// name them), as a store whose connection drops for a moment would.
+type failingLoad struct {
+	store.TokenStore
+	err error
+}
+
+func (f failingLoad) Load(ctx context.Context, k store.Key) (string, error) {
+	return "", f.err
+}
+
+func (f failingLoad) String() string { return storeName(f.TokenStore) }
+
+func storeName(ts store.TokenStore) string {
+	if s, ok := ts.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", ts)
 }
 
 func rawLoad(t *testing.T, ts store.TokenStore, k store.Key) string {

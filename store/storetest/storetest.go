@@ -80,9 +80,9 @@ func NewEncryptionKey(t testing.TB) []byte {
 	return k
 }
 
-func mustEncrypt(t testing.TB, ts store.TokenStore, key []byte) store.TokenStore {
+func mustEncrypt(t testing.TB, ts store.TokenStore, key []byte, previous ...[]byte) store.TokenStore {
 	t.Helper()
-	e, err := store.Encrypt(ts, key)
+	e, err := store.Encrypt(ts, key, previous...)
 	if err != nil {
 		t.Fatalf("Encrypt: %v", err)
 	}

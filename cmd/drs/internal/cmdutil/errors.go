@@ -107,13 +107,18 @@ func argsText(names []string) string {
 	return strings.Join(names, " ")
 }
 
-// StoreReadError wraps an error reading the token store. When the record
-// itself cannot be read (a damaged entry, or one encrypted with another key)
-// it says how to remove it, since no login can replace such a record.
+// StoreReadError wraps an error reading the token store, with advice when
+// the record itself is the problem: no login can replace a record the store
+// cannot read, so it says how to get past it.
 func StoreReadError(err error) error {
 	msg := "reading the token store"
-	if errors.Is(err, store.ErrDecrypt) || errors.Is(err, filestore.ErrCorrupt) {
-		msg += " (drs token --delete removes the unreadable record; then link the device again)"
+	switch {
+	case errors.Is(err, store.ErrPlaintext):
+		msg += " (the stored token is not encrypted: run without " + EnvStoreKey + ", or link the device again with drs login to store it encrypted)"
+	case errors.Is(err, store.ErrDecrypt):
+		msg += " (check " + EnvStoreKey + "; if the token is lost, drs token --delete removes it, then link the device again)"
+	case errors.Is(err, filestore.ErrCorruptEntry):
+		msg += " (drs token --delete removes the damaged entry, then link the device again)"
 	}
 	return &drs.Error{Code: drs.CodeGeneral, Message: msg, Err: err}
 }

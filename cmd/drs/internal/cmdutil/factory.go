@@ -26,7 +26,10 @@ const (
 	EnvRefreshToken = "DRS_REFRESH_TOKEN"
 	EnvStore        = "DRS_STORE"
 	EnvStoreKey     = "DRS_STORE_KEY" // optional key encrypting refresh tokens at rest
-	EnvEmulatorHost = drs.EmulatorHostEnv
+	// EnvStorePreviousKeys lists, comma-separated, older keys that still
+	// open tokens while DRS_STORE_KEY encrypts new saves (key rotation).
+	EnvStorePreviousKeys = "DRS_STORE_PREVIOUS_KEYS"
+	EnvEmulatorHost      = drs.EmulatorHostEnv
 )
 
 // IOStreams are the command's standard streams. Results go to Out,

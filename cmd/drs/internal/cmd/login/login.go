@@ -14,6 +14,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
+	"github.com/amazondrs/drs/store"
 	"github.com/spf13/cobra"
 )
 
@@ -140,6 +141,14 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer st.Close()
+	key := keyOf(c, opts)
+	// The new token must be storable before the customer is sent to Amazon:
+	// a record the store cannot read (wrong key, damaged entry) would refuse
+	// it after the consent, and the token would be lost. A plaintext record
+	// under an encrypted store is fine: the save replaces it.
+	if _, err := st.Load(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrPlaintext) {
+		return cmdutil.StoreReadError(err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
@@ -157,7 +166,6 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	key := keyOf(c, opts)
 	if err := st.Save(context.WithoutCancel(ctx), key, tok.RefreshToken); err != nil {
 		return &drs.Error{Code: drs.CodeGeneral, Message: "the device is linked, but its refresh token could not be stored", Err: err}
 	}

@@ -36,7 +36,8 @@ order on the customer's account.
 --delete removes the stored token without contacting Amazon, even a record
 that cannot be read (a damaged entry, or one encrypted with another key),
 so that drs login can store a new one. The device stays linked to the
-customer's account at Amazon: to unlink it, use drs deregister instead.`,
+customer's account at Amazon: to unlink it, run drs deregister instead
+(it needs the token, and removes it from the store too).`,
 		Example: `  drs token --model CoffeeMaker01 --serial S1
   drs token --json
   drs token --reveal
@@ -158,7 +159,7 @@ func printHuman(w io.Writer, out Result) {
 		state := "not stored (link the device with drs login)"
 		switch {
 		case out.Deleted:
-			state = "deleted from the store (the device is still linked at Amazon; drs deregister unlinks it)"
+			state = "deleted from the store (the device is still linked at Amazon: to unlink it, link it again and run drs deregister)"
 		case out.Stored:
 			state = "stored"
 		}
