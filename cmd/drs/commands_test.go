@@ -461,8 +461,8 @@ func TestRunProcessEnv(t *testing.T) {
 func TestStoreEncryptionKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.link("S1", true)                                                       // stored in plain text
-	e.vars["DRS_STORE_KEY"] = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // base64 of 32 bytes
+	e.link("S1", true)                 // stored in plain text
+	e.vars["DRS_STORE_KEY"] = testKeyA
 	r := e.run("replenish", firstSlot(t), "--serial", "S1")
 	wantCode(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "reading the token store", "decrypt")
@@ -482,15 +482,13 @@ func TestStoreEncryptionKey(t *testing.T) {
 func TestTokenDelete(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	keyA := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // base64 of 32 bytes
-	keyB := "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=" // another 32 bytes
 	tok := e.link("S1", true)
 	e.link("S2", true)
-	e.saveEncrypted(keyA, "S1", tok)
-	e.saveEncrypted(keyA, "S2", e.stored("S2"))
+	e.saveEncrypted(testKeyA, "S1", tok)
+	e.saveEncrypted(testKeyA, "S2", e.stored("S2"))
 
 	// Another key cannot read S1's token, and login cannot replace it.
-	e.vars["DRS_STORE_KEY"] = keyB
+	e.vars["DRS_STORE_KEY"] = testKeyB
 	r := e.run("replenish", firstSlot(t), "--serial", "S1")
 	wantCode(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "drs token --delete")
@@ -505,7 +503,7 @@ func TestTokenDelete(t *testing.T) {
 	if js.Stored {
 		t.Errorf("after --delete, with key B: %+v", js)
 	}
-	e.vars["DRS_STORE_KEY"] = keyA
+	e.vars["DRS_STORE_KEY"] = testKeyA
 	js = decode[token.Result](t, e.run("token", "--serial", "S1", "--json"))
 	if js.Stored {
 		t.Errorf("after --delete, with key A: %+v", js)
@@ -521,8 +519,8 @@ func TestTokenDelete(t *testing.T) {
 	wantCode(t, e.run("token", "--serial", "S2", "--delete"), 0)
 
 	// The device can be linked again under key B and used.
-	e.vars["DRS_STORE_KEY"] = keyB
-	e.saveEncrypted(keyB, "S1", e.link("S1", true))
+	e.vars["DRS_STORE_KEY"] = testKeyB
+	e.saveEncrypted(testKeyB, "S1", e.link("S1", true))
 	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "S1"), 0)
 
 	r = e.run("token", "--delete")
@@ -540,25 +538,23 @@ func TestTokenDelete(t *testing.T) {
 func TestStorePreviousKeys(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	keyA := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-	keyB := "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
-	e.saveEncrypted(keyA, "S1", e.link("S1", true))
-	e.vars["DRS_STORE_KEY"] = keyB
+	e.saveEncrypted(testKeyA, "S1", e.link("S1", true))
+	e.vars["DRS_STORE_KEY"] = testKeyB
 	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "S1"), 1)
-	e.vars["DRS_STORE_PREVIOUS_KEYS"] = keyA
+	e.vars["DRS_STORE_PREVIOUS_KEYS"] = testKeyA
 	r := e.run("replenish", firstSlot(t), "--serial", "S1")
 	wantCode(t, r, 0)
 	wantContains(t, "stdout", r.stdout, "TEST_ORDER_PLACED")
 
-	e.vars["DRS_STORE_PREVIOUS_KEYS"] = keyA + ", not-a-key"
+	e.vars["DRS_STORE_PREVIOUS_KEYS"] = testKeyA + ", not-a-key"
 	r = e.run("token", "--serial", "S1")
 	wantCode(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "DRS_STORE_PREVIOUS_KEYS: key 2")
-	if strings.Contains(r.stderr, "not-a-key") || strings.Contains(r.stderr, keyA) {
+	if strings.Contains(r.stderr, "not-a-key") || strings.Contains(r.stderr, testKeyA) {
 		t.Errorf("the error repeats a key: %s", r.stderr)
 	}
 	delete(e.vars, "DRS_STORE_KEY")
-	e.vars["DRS_STORE_PREVIOUS_KEYS"] = keyA
+	e.vars["DRS_STORE_PREVIOUS_KEYS"] = testKeyA
 	r = e.run("token", "--serial", "S1")
 	wantCode(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "DRS_STORE_PREVIOUS_KEYS is set without DRS_STORE_KEY")

@@ -118,6 +118,12 @@ func (e *env) link(serial string, test bool) string {
 	return l.RefreshToken
 }
 
+// Two encryption keys for DRS_STORE_KEY (base64 of 32 bytes each).
+const (
+	testKeyA = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	testKeyB = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
+)
+
 // saveEncrypted replaces serial's stored token with tok encrypted with key
 // (base64), as drs stores it when DRS_STORE_KEY is key.
 func (e *env) saveEncrypted(key, serial, tok string) {

@@ -313,10 +313,8 @@ func TestLoginExchangeFails(t *testing.T) {
 func TestLoginStoreUnreadable(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	keyA := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-	keyB := "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
-	e.saveEncrypted(keyA, "L1", e.link("L1", true))
-	e.vars["DRS_STORE_KEY"] = keyB
+	e.saveEncrypted(testKeyA, "L1", e.link("L1", true))
+	e.vars["DRS_STORE_KEY"] = testKeyB
 	r := e.run("login", "--serial", "L1", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback", "--timeout", "10s")
 	wantCode(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "check DRS_STORE_KEY", "drs token --delete")
