@@ -2,14 +2,19 @@ package drs_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/amazondrs/drs"
 )
@@ -149,5 +154,253 @@ func TestEmulatorHostEnvMustBeHostPort(t *testing.T) {
 	c, err := drs.New("id", "secret")
 	if err != nil || c.Endpoints().DRS != "http://[::1]:8181" {
 		t.Errorf("IPv6 host:port: %v, %+v", err, c)
+	}
+}
+
+// Secrets for the encoded-echo tests: '|', '/', '+' and '=' all change when
+// percent-encoded, and '/' and 'é' when JSON-escaped.
+const (
+	echoAccess  = "Atza|IwEBIA/secret+access=token-0001"
+	echoInside  = "IwEBIA/secret+access" // a client secret inside the access token
+	echoRefresh = "Atzr|IwEBIB/refresh+token=0001"
+	echoSecret  = "s3cret/clé+value=0001"
+)
+
+// echoEncodings are the forms in which a server may echo a secret.
+var echoEncodings = []struct {
+	name string
+	enc  func(string) string
+}{
+	{"plain", func(s string) string { return s }},
+	{"QueryEscape", url.QueryEscape},
+	{"QueryEscape lower-case hex", func(s string) string {
+		return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower)
+	}},
+	{"PathEscape", url.PathEscape},
+	{`JSON with \/`, func(s string) string {
+		b, _ := json.Marshal(s)
+		return strings.ReplaceAll(string(b[1:len(b)-1]), "/", `\/`)
+	}},
+	{`JSON \u00XX for every character`, func(s string) string {
+		var b strings.Builder
+		for _, u := range utf16.Encode([]rune(s)) {
+			fmt.Fprintf(&b, `\u%04X`, u)
+		}
+		return b.String()
+	}},
+	{`JSON \u007c and \/`, strings.NewReplacer("|", `\u007c`, "/", `\/`).Replace},
+}
+
+// echoEscape matches one percent-escape or JSON string escape.
+var echoEscape = regexp.MustCompile(`%[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\["\\/bfnrt]`)
+
+// exposes reports whether s holds secret as it is or percent-encoded or
+// JSON-escaped, in any mix, escaped up to three times over.
+func exposes(s, secret string) bool {
+	for range 4 {
+		if strings.Contains(s, secret) || strings.Contains(strings.ReplaceAll(s, "+", " "), secret) {
+			return true
+		}
+		s = echoEscape.ReplaceAllStringFunc(s, func(e string) string {
+			switch {
+			case e[0] == '%':
+				b, _ := strconv.ParseUint(e[1:], 16, 8)
+				return string([]byte{byte(b)})
+			case e[1] == 'u':
+				r, _ := strconv.ParseUint(e[2:], 16, 16)
+				return string(rune(r))
+			}
+			var u string
+			json.Unmarshal([]byte(`"`+e+`"`), &u)
+			return u
+		})
+	}
+	return false
+}
+
+// echoClient returns a Client of f with the given client secret that holds
+// access as its access token and refresh as its refresh token, and logs to
+// logs at level Debug; opts come last.
+func echoClient(t *testing.T, f *fakeAmazon, secret, access, refresh string, logs *bytes.Buffer, opts ...drs.Option) *drs.Client {
+	t.Helper()
+	c, err := drs.New(testClientID, secret, append([]drs.Option{drs.WithEndpoints(f.endpoints()), drs.WithDebug(true),
+		drs.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken(drs.Token{AccessToken: access, RefreshToken: refresh, Expiry: time.Now().Add(time.Hour)})
+	return c
+}
+
+// checkNoEcho fails t if any part of err, or the debug output, exposes one
+// of secrets.
+func checkNoEcho(t *testing.T, err error, logs string, secrets ...string) *drs.Error {
+	t.Helper()
+	var e *drs.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v, want a *drs.Error", err)
+	}
+	for what, s := range map[string]string{"Error()": err.Error(), "%#v": fmt.Sprintf("%#v", err), "Message": e.Message,
+		"ErrorType": e.ErrorType, "RequestID": e.RequestID, "OAuthError": e.OAuthError,
+		"OAuthErrorDescription": e.OAuthErrorDescription, "Body": string(e.Body), "debug output": logs} {
+		for _, sec := range secrets {
+			if exposes(s, sec) {
+				t.Errorf("%s exposes %q: %s", what, sec, s)
+			}
+		}
+	}
+	return e
+}
+
+// TestEncodedEchoesAreRedacted: a DRS error that echoes the bearer token
+// percent-encoded or JSON-escaped, in its message, its body or its headers,
+// must not get the token into any field of the error, its text or the debug
+// output, and the text around it must stay. The client secret is part of the
+// access token, so a secret inside another must not leave the rest behind.
+func TestEncodedEchoesAreRedacted(t *testing.T) {
+	// Each field's reply echoes the Authorization header, "Bearer " and the
+	// token, encoded; want gets "Bearer " encoded as sent (raw) and as a
+	// JSON string holding it decodes (text).
+	fields := []struct {
+		name  string
+		reply func(w http.ResponseWriter, echo string)
+		got   func(e *drs.Error) string
+		want  func(raw, text string) string
+	}{
+		{"Message", func(w http.ResponseWriter, echo string) {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"message":"rejected header Authorization=%s"}`, echo)
+		}, func(e *drs.Error) string { return e.Message + " | " + string(e.Body) }, func(raw, text string) string {
+			return "rejected header Authorization=" + text + `[redacted] | {"message":"rejected header Authorization=` + raw + `[redacted]"}`
+		}},
+		{"Body", func(w http.ResponseWriter, echo string) {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"message":"rejected","echo":"%s","n":12345678901234567890}`, echo)
+		}, func(e *drs.Error) string { return e.Message + " | " + string(e.Body) }, func(raw, _ string) string {
+			return `rejected | {"message":"rejected","echo":"` + raw + `[redacted]","n":12345678901234567890}`
+		}},
+		{"ErrorType", func(w http.ResponseWriter, echo string) {
+			w.Header().Set("X-Amzn-Errortype", "Rejected "+echo+":http://internal.amazon.com/")
+			w.WriteHeader(400)
+		}, func(e *drs.Error) string { return e.ErrorType }, func(raw, _ string) string { return "Rejected " + raw + "[redacted]" }},
+		{"RequestID", func(w http.ResponseWriter, echo string) {
+			w.Header().Set("X-Amzn-Requestid", "id-"+echo)
+			w.WriteHeader(500)
+		}, func(e *drs.Error) string { return e.RequestID }, func(raw, _ string) string { return "id-" + raw + "[redacted]" }},
+	}
+	for _, fl := range fields {
+		for _, enc := range echoEncodings {
+			t.Run(fl.name+"/"+enc.name, func(t *testing.T) {
+				f := newFake(t)
+				f.mux.HandleFunc("/replenish/", func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					fl.reply(w, enc.enc(r.Header.Get("Authorization")))
+				})
+				var logs bytes.Buffer
+				c := echoClient(t, f, echoInside, echoAccess, echoRefresh, &logs)
+				_, err := c.Replenish(t.Context(), "slot-1")
+				e := checkNoEcho(t, err, logs.String(), echoAccess, echoInside)
+				raw := enc.enc("Bearer ")
+				var text string
+				json.Unmarshal([]byte(`"`+raw+`"`), &text)
+				if got, want := fl.got(e), fl.want(raw, text); got != want {
+					t.Errorf("got  %s\nwant %s", got, want)
+				}
+			})
+		}
+	}
+}
+
+// TestEncodedTokenRequestEchoesAreRedacted: LWA answering a refresh with an
+// error description that echoes the refresh token and the client secret,
+// percent-encoded (as the form it was sent) or JSON-escaped, must not get
+// them into the error.
+func TestEncodedTokenRequestEchoesAreRedacted(t *testing.T) {
+	cases := []struct {
+		name string
+		desc func(form url.Values) (desc, want string)
+	}{{"the form sent", func(form url.Values) (string, string) {
+		enc := form.Encode()
+		return "cannot parse " + enc, "cannot parse " + strings.NewReplacer(url.QueryEscape(echoRefresh), "[redacted]", url.QueryEscape(echoSecret), "[redacted]").Replace(enc)
+	}}}
+	for _, enc := range echoEncodings {
+		cases = append(cases, struct {
+			name string
+			desc func(url.Values) (string, string)
+		}{enc.name, func(form url.Values) (string, string) {
+			return fmt.Sprintf("refresh token %s is not valid for secret %s", enc.enc(form.Get("refresh_token")), enc.enc(form.Get("client_secret"))),
+				"refresh token [redacted] is not valid for secret [redacted]"
+		}})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			var want string
+			f.mux.HandleFunc("POST /auth/o2/token/echo", func(w http.ResponseWriter, r *http.Request) {
+				r.ParseForm()
+				var desc string
+				desc, want = tc.desc(r.PostForm)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(400)
+				fmt.Fprintf(w, `{"error":"invalid_request","error_description":"%s"}`, desc)
+			})
+			var logs bytes.Buffer
+			ep := f.endpoints()
+			ep.TokenURL += "/echo"
+			c := echoClient(t, f, echoSecret, "", echoRefresh, &logs, drs.WithEndpoints(ep))
+			_, err := c.Replenish(t.Context(), "slot-1")
+			e := checkNoEcho(t, err, logs.String(), echoRefresh, echoSecret)
+			if e.OAuthError != "invalid_request" || e.OAuthErrorDescription != want {
+				t.Errorf("OAuthError %q, OAuthErrorDescription\n%q, want invalid_request and\n%q", e.OAuthError, e.OAuthErrorDescription, want)
+			}
+		})
+	}
+}
+
+// TestSecretEscapedTwiceInBodyIsRedacted: a body that quotes another JSON
+// document, itself quoting the token JSON-escaped, is re-encoded from its
+// scrubbed decoded value, numbers kept exactly.
+func TestSecretEscapedTwiceInBodyIsRedacted(t *testing.T) {
+	f := newFake(t)
+	f.mux.HandleFunc("/replenish/", func(w http.ResponseWriter, r *http.Request) {
+		inner, _ := json.Marshal(map[string]string{"auth": strings.NewReplacer("|", `\u007c`, "/", `\/`).Replace(r.Header.Get("Authorization"))})
+		outer, _ := json.Marshal(map[string]any{"message": "upstream failed", "n": json.Number("12345678901234567890"), "upstream": string(inner)})
+		w.WriteHeader(502)
+		w.Write(outer)
+	})
+	var logs bytes.Buffer
+	c := echoClient(t, f, testClientSecret, echoAccess, echoRefresh, &logs)
+	_, err := c.Replenish(t.Context(), "slot-1")
+	e := checkNoEcho(t, err, logs.String(), echoAccess)
+	if want := `{"message":"upstream failed","n":12345678901234567890,"upstream":"{\"auth\":\"Bearer [redacted]\"}"}`; string(e.Body) != want {
+		t.Errorf("Body = %s, want %s", e.Body, want)
+	}
+}
+
+// TestNonSecretTextIsKept: text that only resembles a secret (a prefix of
+// it, another token, escapes of other characters) and a client secret
+// shorter than 8 bytes stay as the server sent them.
+func TestNonSecretTextIsKept(t *testing.T) {
+	const (
+		body    = `{"message":"keep Atza|other-token sevenb7 %7C %7c \u007c \/ + %zz \\u007c Atza%7CIwEBIA%2Fsecret Atza|IwEBIA\/secret+access=token-000"}`
+		message = `keep Atza|other-token sevenb7 %7C %7c | / + %zz \u007c Atza%7CIwEBIA%2Fsecret Atza|IwEBIA/secret+access=token-000`
+		errType = `Keep sevenb7 Atza%7cIwEBIA \u007c`
+	)
+	f := newFake(t)
+	f.mux.HandleFunc("/replenish/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amzn-Errortype", errType+":x")
+		w.Header().Set("X-Amzn-Requestid", "req-sevenb7")
+		w.WriteHeader(400)
+		fmt.Fprint(w, body)
+	})
+	var logs bytes.Buffer
+	c := echoClient(t, f, "sevenb7", echoAccess, echoRefresh, &logs)
+	_, err := c.Replenish(t.Context(), "slot-1")
+	e := checkNoEcho(t, err, logs.String(), echoAccess, echoRefresh)
+	if string(e.Body) != body || e.Message != message || e.ErrorType != errType || e.RequestID != "req-sevenb7" {
+		t.Errorf("Body %s\nMessage %q\nErrorType %q, RequestID %q: want them as sent", e.Body, e.Message, e.ErrorType, e.RequestID)
+	}
+	if want := "drs: Replenish: HTTP 400 " + errType + ": " + message + " (code 400) [request id req-sevenb7]"; err.Error() != want {
+		t.Errorf("Error() = %s\nwant      %s", err, want)
 	}
 }

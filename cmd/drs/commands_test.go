@@ -461,7 +461,7 @@ func TestRunProcessEnv(t *testing.T) {
 func TestStoreEncryptionKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.link("S1", true)                 // stored in plain text
+	e.link("S1", true) // stored in plain text
 	e.vars["DRS_STORE_KEY"] = testKeyA
 	r := e.run("replenish", firstSlot(t), "--serial", "S1")
 	wantCode(t, r, 1)
