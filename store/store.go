@@ -46,9 +46,12 @@ var ErrNotFound = errors.New("store: not found")
 // Key names one linked device: the LWA security profile and the DRS device
 // model and serial.
 type Key struct {
-	ClientID    string
+	// ClientID is the LWA security profile's client ID.
+	ClientID string
+	// DeviceModel is the DRS device model ID.
 	DeviceModel string
-	Serial      string
+	// Serial is the device's serial number.
+	Serial string
 }
 
 // String returns the key as "clientID/model/serial"; it holds no secret.
@@ -89,9 +92,12 @@ type TokenStore interface {
 // LoginState is what a login remembers between sending the customer to LWA
 // and the customer's return: which device the return trip belongs to.
 type LoginState struct {
-	Key        Key
+	// Key is the device the login links.
+	Key Key
+	// TestDevice is the login's is_test_device flag.
 	TestDevice bool
-	NonLive    bool
+	// NonLive is the login's should_include_non_live flag.
+	NonLive bool
 	// RedirectURL is the return URL sent to LWA; the code exchange repeats it.
 	RedirectURL string
 	// Expires is when the state stops being accepted.
