@@ -2,6 +2,7 @@ package drs_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -454,4 +455,90 @@ func TestTokenChangeHookOrder(t *testing.T) {
 	if len(saved) == 0 || saved[len(saved)-1] != "Atzr|from-code" {
 		t.Errorf("hook calls = %q; the last must be the login's token", saved)
 	}
+}
+
+// TestTokenChangeHookCallsClient: a hook may call back into the Client, even
+// with calls that change the token (a Deregister, a call whose token must be
+// refreshed first): nothing deadlocks, and the changes it causes are
+// delivered after it returns, newest last.
+func TestTokenChangeHookCallsClient(t *testing.T) {
+	t.Run("Deregister from the hook", func(t *testing.T) {
+		f := newFake(t)
+		f.handle("DELETE /registration", jsonReply(200, ``))
+		var mu sync.Mutex
+		var seen []string
+		var c *drs.Client
+		c = f.client(drs.WithTokenChange(func(tok drs.Token) {
+			mu.Lock()
+			seen = append(seen, tok.RefreshToken)
+			mu.Unlock()
+			if tok.RefreshToken == "Atzr|from-code" {
+				if err := c.Deregister(context.Background()); err != nil {
+					t.Errorf("Deregister from the hook: %v", err)
+				}
+			}
+		}))
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Exchange(context.Background(), "good-code", "http://127.0.0.1:8182/callback")
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Exchange whose hook deregisters did not return: deadlock")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) != 2 || seen[0] != "Atzr|from-code" || seen[1] != "" || c.RefreshToken() != "" {
+			t.Errorf("hook saw %q, client holds %q; want the login's token, then the emptied one", seen, c.RefreshToken())
+		}
+	})
+	t.Run("a call that refreshes from the hook", func(t *testing.T) {
+		f := newFake(t)
+		f.handle("/subscriptionInfo", jsonReply(200, `{"slotsSubscriptionStatus":{}}`))
+		f.mu.Lock()
+		f.rotateTo = "Atzr|rotated"
+		f.mu.Unlock()
+		var mu sync.Mutex
+		var seen []string
+		var c *drs.Client
+		c = f.client(drs.WithTokenChange(func(tok drs.Token) {
+			mu.Lock()
+			seen = append(seen, tok.RefreshToken)
+			mu.Unlock()
+			if tok.RefreshToken == "Atzr|from-code" {
+				// Force the call to refresh: the login's access token is
+				// dropped and LWA rotates the refresh token.
+				c.SetToken(drs.Token{AccessToken: "Atza|expired", RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Hour)})
+				f.mu.Lock()
+				f.refresh = tok.RefreshToken
+				f.mu.Unlock()
+				if _, err := c.SubscriptionInfo(context.Background()); err != nil {
+					t.Errorf("SubscriptionInfo from the hook: %v", err)
+				}
+			}
+		}))
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Exchange(context.Background(), "good-code", "http://127.0.0.1:8182/callback")
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Exchange whose hook makes a refreshing call did not return: deadlock")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) != 2 || seen[1] != "Atzr|rotated" || c.RefreshToken() != "Atzr|rotated" {
+			t.Errorf("hook saw %q, client holds %q; want the login's token, then the rotated one", seen, c.RefreshToken())
+		}
+	})
 }

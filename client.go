@@ -32,7 +32,10 @@ type Client struct {
 	mu  sync.Mutex
 	tok Token
 
-	hookMu sync.Mutex // one onChange call at a time (see notify)
+	// The change hook's mailbox (see notify), guarded by mu.
+	hookNext Token // the newest change not yet delivered
+	hookHas  bool  // hookNext holds a change
+	hookBusy bool  // a goroutine is delivering changes
 
 	refreshes singleflight.Group
 	login     atomic.Bool // a login is running (see LoginHandler.Start)
@@ -197,23 +200,41 @@ func (c *Client) setToken(t Token) error {
 	return nil
 }
 
-// notify calls the change hook with t, one call at a time, unless the
-// Client's refresh token has moved on from t's: the change that replaced it
-// makes its own call, so a store never ends up holding an older token than
-// the Client after two changes race.
+// notify hands t, the Client's newest token, to the change hook. Changes
+// are delivered one at a time and newest last: a goroutine that finds the
+// hook busy leaves t in a one-slot mailbox, where a newer change replaces
+// it, and the delivering goroutine passes it on when the hook returns. So
+// what the hook persists never lags behind the Client, and a hook that
+// itself changes the token (a Deregister, a call that refreshes) does not
+// deadlock: its change is delivered after it returns. notify returns the
+// hook's error for the first token this goroutine delivered; nil when
+// another goroutine delivers it.
 func (c *Client) notify(t Token) error {
 	if c.onChange == nil {
 		return nil
 	}
-	c.hookMu.Lock()
-	defer c.hookMu.Unlock()
 	c.mu.Lock()
-	current := c.tok.RefreshToken == t.RefreshToken
-	c.mu.Unlock()
-	if !current {
+	c.hookNext, c.hookHas = t, true
+	if c.hookBusy {
+		c.mu.Unlock()
 		return nil
 	}
-	return c.onChange(t)
+	c.hookBusy = true
+	var err error
+	first := true
+	for c.hookHas {
+		next := c.hookNext
+		c.hookNext, c.hookHas = Token{}, false
+		c.mu.Unlock()
+		herr := c.onChange(next)
+		if first {
+			err, first = herr, false
+		}
+		c.mu.Lock()
+	}
+	c.hookBusy = false
+	c.mu.Unlock()
+	return err
 }
 
 // setTokenIf stores t, and calls the change hook as setToken does, only if

@@ -60,7 +60,8 @@ type LoginConfig struct {
 // that Client, or another Client for the same device, has a login running
 // (a login counts as abandoned, and is replaced, once every state it handed
 // out has expired: StateTTL after its newest state, or after Start if it
-// handed out none). A plain GET of the route redirects to LWA with
+// handed out none; page visits keep it for at most 2×StateTTL after Start,
+// so a bot reloading the public route cannot hold it forever). A plain GET of the route redirects to LWA with
 // a fresh state (a login keeps its last 8 states valid, so reloading the
 // page cannot fill the state store); with several devices started,
 // ?serial=S picks one. The state is signed, checked in constant time, used
@@ -89,13 +90,20 @@ type pendingLogin struct {
 	started time.Time
 	states  []string // state IDs handed out and not yet used (guarded by LoginHandler.mu)
 	// validUntil is when the newest state handed out expires (StateTTL after
-	// Start before any): until then a return trip may still come, so the
-	// login is not abandoned. Guarded by LoginHandler.mu.
+	// Start before any), but at most maxLoginAge after Start: until then a
+	// return trip may still come, so the login is not abandoned. Guarded by
+	// LoginHandler.mu.
 	validUntil time.Time
 }
 
-// abandoned reports whether every state p handed out has expired by now.
-func (p *pendingLogin) abandoned(now time.Time) bool { return now.After(p.validUntil) }
+// maxLoginAge caps, in StateTTLs, how long page visits can keep a login
+// from being abandoned: the route is public, and without a cap a bot
+// reloading it would keep the device's login (and its 1001) forever.
+const maxLoginAge = 2
+
+// abandoned reports whether every state p handed out has expired by now
+// (a state is refused from its expiry on, so the login is too).
+func (p *pendingLogin) abandoned(now time.Time) bool { return !now.Before(p.validUntil) }
 
 // maxStates caps the states one login keeps valid: each plain GET of the
 // route issues one, so without a cap anyone could fill the state store by
@@ -107,9 +115,10 @@ const maxStates = 8
 // once.
 const exchangeTimeout = 30 * time.Second
 
-// finishTimeout bounds a whole return trip (taking the state from its
-// store, the exchange, saving the tokens), so a hung state or token store
-// cannot hold the handler forever.
+// finishTimeout bounds the parts of a return trip that take a context
+// (taking the state from its store, the exchange), so a hung state store or
+// LWA cannot hold the handler forever. Saving the tokens happens in the
+// change hook, which bounds itself ([WithTokenStore] does).
 const finishTimeout = exchangeTimeout + 15*time.Second
 
 // NewLoginHandler returns a handler for cfg.
@@ -256,8 +265,11 @@ func (h *LoginHandler) authURL(ctx context.Context, p *pendingLogin) (string, er
 		return "", &Error{Code: CodeGeneral, Op: "Login", Message: "the login ended: call Start again"}
 	}
 	p.states = append(p.states, sid)
-	if ls.Expires.After(p.validUntil) {
-		p.validUntil = ls.Expires
+	if until := ls.Expires; until.After(p.validUntil) {
+		if limit := p.started.Add(maxLoginAge * h.cfg.StateTTL); until.After(limit) {
+			until = limit
+		}
+		p.validUntil = until
 	}
 	var drop []string
 	if n := len(p.states) - maxStates; n > 0 {

@@ -423,6 +423,21 @@ func TestLoginNotAbandonedWhileStateValid(t *testing.T) {
 	if h.Running(c) || !h.Running(other) {
 		t.Errorf("Running(old) = %v, Running(new) = %v; want false, true", h.Running(c), h.Running(other))
 	}
+
+	// Visits every 5 minutes keep the login for at most 2×StateTTL.
+	for i := range 4 { // minutes 20, 25, 30, 35 after other's Start at 20
+		if _, err := h.AuthURL(t.Context(), other); err != nil {
+			t.Fatal(err)
+		}
+		advance(5 * time.Minute)
+		if i < 3 && h.Start(c, dev, nil) == nil {
+			t.Fatalf("login replaced %d minutes after Start despite fresh visits", 5*(i+1))
+		}
+	}
+	advance(time.Minute) // 21 minutes after Start: past 2×StateTTL
+	if err := h.Start(c, dev, nil); err != nil {
+		t.Errorf("Start 21 minutes after a login kept alive by visits: %v, want it replaced", err)
+	}
 }
 
 // countingStates is a StateStore that counts the states it holds.

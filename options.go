@@ -161,6 +161,10 @@ func WithRetryPolicy(p RetryPolicy) Option {
 // a refresh that returned a different refresh token, or a deregistration
 // (which empties it). It is the place to persist the refresh token; see
 // package store. fn is not called by [Client.SetRefreshToken].
+//
+// Calls come one at a time, newest token last: a change made while fn runs
+// (by another goroutine, or by fn itself calling the Client) is delivered
+// after fn returns, and one that a newer change overtook is skipped.
 func WithTokenChange(fn func(Token)) Option {
 	return func(o *options) error { o.tokenChange = fn; return nil }
 }

@@ -546,6 +546,26 @@ func TestStorePreviousKeys(t *testing.T) {
 	wantCode(t, r, 0)
 	wantContains(t, "stdout", r.stdout, "TEST_ORDER_PLACED")
 
+	// --reencrypt moves the token to key B: then key A is no longer needed.
+	before := e.stored("S1")
+	r = e.run("token", "--serial", "S1", "--reencrypt")
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "re-encrypted with DRS_STORE_KEY")
+	if after := e.stored("S1"); after == before || !strings.HasPrefix(after, "enc:") {
+		t.Errorf("--reencrypt left the stored value unchanged or unencrypted")
+	}
+	delete(e.vars, "DRS_STORE_PREVIOUS_KEYS")
+	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "S1"), 0)
+	js := decode[token.Result](t, e.run("token", "--serial", "S1", "--reencrypt", "--json"))
+	if !js.Reencrypted || !js.Stored || js.RefreshToken != "" {
+		t.Errorf("--reencrypt --json = %+v", js)
+	}
+	r = e.run("token", "--serial", "S9", "--reencrypt")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "no refresh token stored", "(code 1000)")
+	r = e.run("token", "--serial", "S1", "--reencrypt", "--delete")
+	wantCode(t, r, 2)
+
 	e.vars["DRS_STORE_PREVIOUS_KEYS"] = testKeyA + ", not-a-key"
 	r = e.run("token", "--serial", "S1")
 	wantCode(t, r, 1)
@@ -558,4 +578,8 @@ func TestStorePreviousKeys(t *testing.T) {
 	r = e.run("token", "--serial", "S1")
 	wantCode(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "DRS_STORE_PREVIOUS_KEYS is set without DRS_STORE_KEY")
+	delete(e.vars, "DRS_STORE_PREVIOUS_KEYS")
+	r = e.run("token", "--serial", "S1", "--reencrypt")
+	wantCode(t, r, 2)
+	wantContains(t, "stderr", r.stderr, "--reencrypt needs the key")
 }

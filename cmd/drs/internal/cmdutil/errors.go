@@ -116,7 +116,7 @@ func StoreReadError(err error) error {
 	case errors.Is(err, store.ErrPlaintext):
 		msg += " (the stored token is not encrypted: run without " + EnvStoreKey + ", or link the device again with drs login to store it encrypted)"
 	case errors.Is(err, store.ErrDecrypt):
-		msg += " (check " + EnvStoreKey + "; if the token is lost, drs token --delete removes it, then link the device again)"
+		msg += " (check " + EnvStoreKey + ", and after a key change list the old key in " + EnvStorePreviousKeys + "; if the token is lost, drs token --delete removes it, then link the device again)"
 	case errors.Is(err, filestore.ErrCorruptEntry):
 		msg += " (drs token --delete removes the damaged entry, then link the device again)"
 	}

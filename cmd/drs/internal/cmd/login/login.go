@@ -141,6 +141,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer st.Close()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
 	key := keyOf(c, opts)
 	// The new token must be storable before the customer is sent to Amazon:
 	// a record the store cannot read (wrong key, damaged entry) would refuse
@@ -149,8 +151,6 @@ func Run(ctx context.Context, opts *Options) error {
 	if _, err := st.Load(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrPlaintext) {
 		return cmdutil.StoreReadError(err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
 
 	var fl *flow
 	if opts.Paste {

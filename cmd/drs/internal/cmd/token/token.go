@@ -20,6 +20,9 @@ type Options struct {
 	Reveal bool
 	// Delete removes the stored refresh token.
 	Delete bool
+	// Reencrypt loads the stored token and saves it again, encrypted with
+	// the current DRS_STORE_KEY (after a key change).
+	Reencrypt bool
 }
 
 // NewCmdToken returns the token command.
@@ -41,7 +44,8 @@ customer's account at Amazon: to unlink it, run drs deregister instead
 		Example: `  drs token --model CoffeeMaker01 --serial S1
   drs token --json
   drs token --reveal
-  drs token --delete`,
+  drs token --delete
+  DRS_STORE_KEY=NEW DRS_STORE_PREVIOUS_KEYS=OLD drs token --reencrypt`,
 		Args: cmdutil.ExactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmdutil.Run(cmd, opts, runF, Run)
@@ -49,6 +53,7 @@ customer's account at Amazon: to unlink it, run drs deregister instead
 	}
 	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the refresh token itself")
 	cmd.Flags().BoolVar(&opts.Delete, "delete", false, "remove the stored refresh token (the device stays linked at Amazon)")
+	cmd.Flags().BoolVar(&opts.Reencrypt, "reencrypt", false, "save the stored token again, encrypted with the current "+cmdutil.EnvStoreKey+" (after a key change)")
 	return cmd
 }
 
@@ -69,6 +74,8 @@ type Result struct {
 	RefreshToken string `json:"refreshToken,omitempty"`
 	// Deleted is true when --delete removed the stored token.
 	Deleted bool `json:"deleted,omitempty"`
+	// Reencrypted is true when --reencrypt saved the token again.
+	Reencrypted bool `json:"reencrypted,omitempty"`
 }
 
 // Run shows the token's status.
@@ -81,8 +88,21 @@ func Run(ctx context.Context, opts *Options) error {
 	key := store.Key{ClientID: id, DeviceModel: f.Model(), Serial: f.Serial()}
 	env := f.EnvRefreshToken()
 	out := Result{ClientID: id, DeviceModel: key.DeviceModel, Serial: key.Serial, EnvOverride: env != ""}
-	if opts.Delete && opts.Reveal {
-		return cmdutil.FlagErrorf("--reveal and --delete cannot be used together")
+	if n := btoi(opts.Delete) + btoi(opts.Reveal) + btoi(opts.Reencrypt); n > 1 {
+		return cmdutil.FlagErrorf("--reveal, --delete and --reencrypt cannot be used together")
+	}
+	if opts.Reencrypt {
+		if err := key.Validate(); err != nil {
+			return cmdutil.FlagErrorf("--reencrypt needs the device: name it with --model and --serial (or %s and %s)", cmdutil.EnvModel, cmdutil.EnvSerial)
+		}
+		if f.Getenv == nil || f.Getenv(cmdutil.EnvStoreKey) == "" {
+			return cmdutil.FlagErrorf("--reencrypt needs the key to encrypt with in %s (and the old ones in %s)", cmdutil.EnvStoreKey, cmdutil.EnvStorePreviousKeys)
+		}
+		if out.Store, err = reencrypt(ctx, f, key); err != nil {
+			return err
+		}
+		out.Stored, out.Reencrypted = true, true
+		return f.Print(out, func(w io.Writer) { printHuman(w, out) })
 	}
 	if opts.Delete {
 		if err := key.Validate(); err != nil {
@@ -133,6 +153,36 @@ func load(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, strin
 	return tok, where, nil
 }
 
+// reencrypt loads the stored token (through every key the store was
+// opened with) and saves it again, so it is encrypted with the current key;
+// it returns where the store is. The token is never missing from the store.
+func reencrypt(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, error) {
+	st, err := f.Store(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	where := f.StoreLocation(st)
+	tok, err := st.Load(ctx, key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return where, cmdutil.NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s", key.DeviceModel, key.Serial, where))
+	case err != nil:
+		return where, cmdutil.StoreReadError(err)
+	}
+	if err := st.Save(ctx, key, tok); err != nil {
+		return where, &drs.Error{Code: drs.CodeGeneral, Message: "saving the re-encrypted token", Err: err}
+	}
+	return where, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // remove deletes the stored token and returns where the store is.
 func remove(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, error) {
 	st, err := f.Store(ctx)
@@ -158,6 +208,8 @@ func printHuman(w io.Writer, out Result) {
 		cmdutil.Fprintf(w, "Store:         %s\n", out.Store)
 		state := "not stored (link the device with drs login)"
 		switch {
+		case out.Reencrypted:
+			state = "stored, re-encrypted with " + cmdutil.EnvStoreKey
 		case out.Deleted:
 			state = "deleted from the store (the device is still linked at Amazon: to unlink it, link it again and run drs deregister)"
 		case out.Stored:
