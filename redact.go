@@ -101,17 +101,29 @@ func newRedactor(secrets []string) *redactor {
 func (r *redactor) replace(s string) string {
 	var b strings.Builder
 	last := 0
+	run := 0 // how many backslashes stand right before s[i]
 	for i := 0; i < len(s); i++ {
-		if !r.starts[s[i]] {
-			continue
-		}
-		for _, sec := range r.secrets {
-			if end := match(s, i, sec); end >= 0 {
-				b.WriteString(s[last:i])
-				b.WriteString(redacted)
-				last, i = end, end-1
-				break
+		c := s[i]
+		// A backslash escaped by the one before it starts nothing.
+		if r.starts[c] && !(c == '\\' && run%2 == 1) {
+			matched := false
+			for _, sec := range r.secrets {
+				if end := match(s, i, sec); end >= 0 {
+					b.WriteString(s[last:i])
+					b.WriteString(redacted)
+					last, i, matched = end, end-1, true
+					break
+				}
 			}
+			if matched {
+				run = 0
+				continue
+			}
+		}
+		if c == '\\' {
+			run++
+		} else {
+			run = 0
 		}
 	}
 	if b.Len() == 0 {
@@ -178,8 +190,9 @@ func unescape(t string) (dec string, n int) {
 // redact returns s with every secret replaced by "[redacted]". If s is JSON
 // whose decoded strings still hold a secret (say, one escaped twice, in a
 // JSON document quoted inside s), the scrubbed decoded value is encoded
-// again instead, with object keys sorted; if that fails, all of s is
-// replaced.
+// again instead, with object keys sorted and insignificant space dropped
+// (a duplicate key keeps its last value, as encoding/json decodes it); if
+// that fails, all of s is replaced.
 func (r *redactor) redact(s string) string {
 	if r == nil {
 		return s
@@ -198,11 +211,13 @@ func (r *redactor) redact(s string) string {
 	if !changed {
 		return s
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
+	var out strings.Builder
+	e := json.NewEncoder(&out)
+	e.SetEscapeHTML(false) // keep <, > and & as they were
+	if err := e.Encode(v); err != nil {
 		return redacted
 	}
-	return string(out)
+	return strings.TrimSuffix(out.String(), "\n")
 }
 
 // redactValue returns v, a value decoded from JSON, with the secrets in its

@@ -404,3 +404,39 @@ func TestNonSecretTextIsKept(t *testing.T) {
 		t.Errorf("Error() = %s\nwant      %s", err, want)
 	}
 }
+
+// TestRedactedBodyStaysValidJSON: an escaped backslash before what would
+// spell a secret does not start an escape, so scrubbing never cuts a JSON
+// escape in half; and a body re-encoded by the fallback keeps <, > and &.
+func TestRedactedBodyStaysValidJSON(t *testing.T) {
+	spelled := `\u0041` + echoAccess[1:] // "A" escaped, then the rest: the token once more decoded
+	if echoAccess[0] != 'A' {
+		t.Fatalf("echoAccess %q must start with A for this test", echoAccess)
+	}
+	for _, body := range []string{
+		`{"m":"x\\` + spelled + `","html":"<b>&amp;</b>"}`,
+		`{"m":"x\\\\\\` + spelled + `"}`,
+		`{"m":"` + strings.NewReplacer("|", `\\u007c`, "/", `\\/`).Replace(echoAccess) + `","html":"<b>&amp;</b>"}`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			if !json.Valid([]byte(body)) {
+				t.Fatalf("test body is not JSON: %s", body)
+			}
+			f := newFake(t)
+			f.mux.HandleFunc("/replenish/", func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(400)
+				fmt.Fprint(w, body)
+			})
+			var logs bytes.Buffer
+			c := echoClient(t, f, testClientSecret, echoAccess, echoRefresh, &logs)
+			_, err := c.Replenish(t.Context(), "slot-1")
+			e := checkNoEcho(t, err, logs.String(), echoAccess)
+			if !json.Valid(e.Body) {
+				t.Errorf("scrubbed body is not JSON any more: %s", e.Body)
+			}
+			if strings.Contains(body, "<b>") && !strings.Contains(string(e.Body), "<b>&amp;</b>") {
+				t.Errorf("scrubbed body lost its HTML text: %s", e.Body)
+			}
+		})
+	}
+}
