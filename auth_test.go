@@ -478,19 +478,7 @@ func TestTokenChangeHookCallsClient(t *testing.T) {
 				}
 			}
 		}))
-		done := make(chan error, 1)
-		go func() {
-			_, err := c.Exchange(context.Background(), "good-code", "http://127.0.0.1:8182/callback")
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Exchange whose hook deregisters did not return: deadlock")
-		}
+		exchangeWithin(t, c, "Exchange whose hook deregisters did not return: deadlock")
 		mu.Lock()
 		defer mu.Unlock()
 		if len(seen) != 2 || seen[0] != "Atzr|from-code" || seen[1] != "" || c.RefreshToken() != "" {
@@ -522,23 +510,30 @@ func TestTokenChangeHookCallsClient(t *testing.T) {
 				}
 			}
 		}))
-		done := make(chan error, 1)
-		go func() {
-			_, err := c.Exchange(context.Background(), "good-code", "http://127.0.0.1:8182/callback")
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Exchange whose hook makes a refreshing call did not return: deadlock")
-		}
+		exchangeWithin(t, c, "Exchange whose hook makes a refreshing call did not return: deadlock")
 		mu.Lock()
 		defer mu.Unlock()
 		if len(seen) != 2 || seen[1] != "Atzr|rotated" || c.RefreshToken() != "Atzr|rotated" {
 			t.Errorf("hook saw %q, client holds %q; want the login's token, then the rotated one", seen, c.RefreshToken())
 		}
 	})
+}
+
+// exchangeWithin runs c.Exchange of the fake's good code and fails the test
+// with what if it does not return within 10 seconds.
+func exchangeWithin(t *testing.T, c *drs.Client, what string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Exchange(context.Background(), "good-code", "http://127.0.0.1:8182/callback")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal(what)
+	}
 }

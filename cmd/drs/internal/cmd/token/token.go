@@ -135,45 +135,61 @@ func Run(ctx context.Context, opts *Options) error {
 	return f.Print(out, func(w io.Writer) { printHuman(w, out) })
 }
 
-// load returns the stored token ("" if none) and where the store is.
-func load(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, string, error) {
+// withStore opens the token store, runs fn on it and closes it; it returns
+// where the store is and fn's error.
+func withStore(ctx context.Context, f *cmdutil.Factory, fn func(cmdutil.Store) error) (string, error) {
 	st, err := f.Store(ctx)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	defer st.Close()
-	where := f.StoreLocation(st)
-	tok, err := st.Load(ctx, key)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return "", where, nil
-	case err != nil:
-		return "", where, cmdutil.StoreReadError(err)
-	}
-	return tok, where, nil
+	return f.StoreLocation(st), fn(st)
+}
+
+// load returns the stored token ("" if none) and where the store is.
+func load(ctx context.Context, f *cmdutil.Factory, key store.Key) (tok string, where string, err error) {
+	where, err = withStore(ctx, f, func(st cmdutil.Store) error {
+		var lerr error
+		tok, lerr = st.Load(ctx, key)
+		switch {
+		case errors.Is(lerr, store.ErrNotFound):
+			tok = ""
+			return nil
+		case lerr != nil:
+			return cmdutil.StoreReadError(lerr)
+		}
+		return nil
+	})
+	return tok, where, err
 }
 
 // reencrypt loads the stored token (through every key the store was
 // opened with) and saves it again, so it is encrypted with the current key;
 // it returns where the store is. The token is never missing from the store.
 func reencrypt(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, error) {
-	st, err := f.Store(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer st.Close()
-	where := f.StoreLocation(st)
-	tok, err := st.Load(ctx, key)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return where, cmdutil.NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s", key.DeviceModel, key.Serial, where))
-	case err != nil:
-		return where, cmdutil.StoreReadError(err)
-	}
-	if err := st.Save(ctx, key, tok); err != nil {
-		return where, &drs.Error{Code: drs.CodeGeneral, Message: "saving the re-encrypted token", Err: err}
-	}
-	return where, nil
+	return withStore(ctx, f, func(st cmdutil.Store) error {
+		tok, err := st.Load(ctx, key)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return cmdutil.NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s", key.DeviceModel, key.Serial, f.StoreLocation(st)))
+		case err != nil:
+			return cmdutil.StoreReadError(err)
+		}
+		if err := st.Save(ctx, key, tok); err != nil {
+			return &drs.Error{Code: drs.CodeGeneral, Message: "saving the re-encrypted token", Err: err}
+		}
+		return nil
+	})
+}
+
+// remove deletes the stored token and returns where the store is.
+func remove(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, error) {
+	return withStore(ctx, f, func(st cmdutil.Store) error {
+		if err := st.Delete(ctx, key); err != nil {
+			return &drs.Error{Code: drs.CodeGeneral, Message: "deleting from the token store", Err: err}
+		}
+		return nil
+	})
 }
 
 func btoi(b bool) int {
@@ -181,20 +197,6 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// remove deletes the stored token and returns where the store is.
-func remove(ctx context.Context, f *cmdutil.Factory, key store.Key) (string, error) {
-	st, err := f.Store(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer st.Close()
-	where := f.StoreLocation(st)
-	if err := st.Delete(ctx, key); err != nil {
-		return where, &drs.Error{Code: drs.CodeGeneral, Message: "deleting from the token store", Err: err}
-	}
-	return where, nil
 }
 
 func printHuman(w io.Writer, out Result) {
