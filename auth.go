@@ -239,12 +239,6 @@ func (c *Client) dropAccessToken(access string) {
 // body is kept, and neither the client secret nor the Client's tokens nor
 // sent (the refresh token or code the request carried) survive in e.
 func (c *Client) tokenError(op string, err error, sent string) *Error {
-	e := c.tokenErrorFields(op, err)
-	return c.scrub(e, sent)
-}
-
-// tokenErrorFields classifies err for tokenError, before scrubbing.
-func (c *Client) tokenErrorFields(op string, err error) *Error {
 	e := &Error{Op: op, Err: err}
 	var re *oauth2.RetrieveError
 	switch {
@@ -267,7 +261,7 @@ func (c *Client) tokenErrorFields(op string, err error) *Error {
 	default:
 		e.Code, e.Message, e.Err = CodeGeneral, "LWA token response is not valid token JSON", nil
 	}
-	return e
+	return c.scrub(e, sent)
 }
 
 // isTransport reports whether err came from the HTTP round trip rather than

@@ -191,6 +191,12 @@ func (c *Client) log() *slog.Logger {
 // returning the hook's error.
 func (c *Client) setToken(t Token) error {
 	c.mu.Lock()
+	return c.replaceLocked(t)
+}
+
+// replaceLocked stores t, unlocks c.mu (which the caller holds) and
+// notifies the hook if the refresh token changed.
+func (c *Client) replaceLocked(t Token) error {
 	changed := c.tok.RefreshToken != t.RefreshToken
 	c.tok = t
 	c.mu.Unlock()
@@ -246,13 +252,7 @@ func (c *Client) setTokenIf(rt string, t Token) error {
 		c.mu.Unlock()
 		return nil
 	}
-	changed := rt != t.RefreshToken
-	c.tok = t
-	c.mu.Unlock()
-	if changed {
-		return c.notify(t)
-	}
-	return nil
+	return c.replaceLocked(t)
 }
 
 var errNoRefreshToken = errors.New("no refresh token: call SetRefreshToken or link the device with the login flow")

@@ -260,14 +260,10 @@ var errBodyTooLarge = errors.New("response body exceeds 1 MiB")
 // transportCode maps a failed round trip or body read to a libcurl-style code.
 func transportCode(err error) int {
 	var (
-		dnsErr  *net.DNSError
-		certErr *tls.CertificateVerificationError
-		hdrErr  tls.RecordHeaderError
-		alert   tls.AlertError
-		uaErr   x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
-		netErr  net.Error
+		dnsErr *net.DNSError
+		hdrErr tls.RecordHeaderError
+		alert  tls.AlertError
+		netErr net.Error
 	)
 	switch {
 	case errors.Is(err, errBodyTooLarge):
@@ -280,8 +276,7 @@ func transportCode(err error) int {
 		return CodeCouldNotResolveHost
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return CodeCouldNotConnect
-	case errors.As(err, &certErr), errors.As(err, &hdrErr), errors.As(err, &alert), errors.As(err, &uaErr),
-		errors.As(err, &hostErr), errors.As(err, &invErr), strings.Contains(err.Error(), "tls: "),
+	case badCertificate(err), errors.As(err, &hdrErr), errors.As(err, &alert), strings.Contains(err.Error(), "tls: "),
 		strings.Contains(err.Error(), "HTTP response to HTTPS client"):
 		return CodeTLS
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -61,10 +61,10 @@ type LoginConfig struct {
 // (a login counts as abandoned, and is replaced, once every state it handed
 // out has expired: StateTTL after its newest state, or after Start if it
 // handed out none; page visits keep it for at most 2×StateTTL after Start,
-// so a bot reloading the public route cannot hold it forever). A plain GET of the route redirects to LWA with
-// a fresh state (a login keeps its last 8 states valid, so reloading the
-// page cannot fill the state store); with several devices started,
-// ?serial=S picks one. The state is signed, checked in constant time, used
+// so a bot reloading the public route cannot hold it forever). A plain GET
+// of the route redirects to LWA with a fresh state (a login keeps its last
+// 8 states valid, so reloading the page cannot fill the state store); with
+// several devices started, ?serial=S picks one. The state is signed, checked in constant time, used
 // once and carries which device the return trip belongs to.
 //
 // The return trip ends the login: on success, or on an LWA error (code 1010)
@@ -163,10 +163,10 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 	if !c.login.CompareAndSwap(false, true) && !h.dropStale(c) {
 		return &Error{Code: CodeLoginInProgress, Op: "Login", Message: "a login is already running for this client"}
 	}
-	k := deviceKey(c, d)
+	k, now := deviceKey(c, d), h.cfg.Now()
 	h.mu.Lock()
 	if old := h.running[k]; old != nil {
-		if !old.abandoned(h.cfg.Now()) {
+		if !old.abandoned(now) {
 			h.mu.Unlock()
 			c.login.Store(false)
 			return &Error{Code: CodeLoginInProgress, Op: "Login", Message: "a login is already running for device " + d.Model + "/" + d.Serial}
@@ -174,7 +174,6 @@ func (h *LoginHandler) Start(c *Client, d Device, onAuthenticated func(err error
 		old.c.login.Store(false) // abandoned by another client
 		defer h.forget(old.takeStates())
 	}
-	now := h.cfg.Now()
 	h.running[k] = &pendingLogin{c: c, dev: d, notify: onAuthenticated, started: now, validUntil: now.Add(h.cfg.StateTTL)}
 	h.mu.Unlock()
 	c.debugLog(context.Background(), "login started", slog.String("model", d.Model), slog.String("serial", d.Serial))
