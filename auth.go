@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/amazondrs/drs/store"
 )
 
 // Scope is the LWA scope DRS devices are linked with.
@@ -18,8 +21,9 @@ const Scope = "dash:replenish"
 // expiryMargin is how long before its expiry an access token is refreshed.
 const expiryMargin = time.Minute
 
-// refreshTimeout bounds one refresh, which runs detached from any one
-// caller's context so that a caller giving up does not fail the others.
+// refreshTimeout bounds one refresh when the retry policy has no
+// MaxElapsed; a refresh runs detached from any one caller's context so that
+// a caller giving up does not fail the others.
 const refreshTimeout = 30 * time.Second
 
 // AuthParams describe the device a customer links in the LWA authorize step.
@@ -79,18 +83,29 @@ func (c *Client) AuthCodeURL(state string, p AuthParams) (string, error) {
 
 // Exchange trades the authorization code from LWA's redirect for tokens,
 // stores them in the Client and calls the [WithTokenChange] hook. It is sent
-// exactly once: a code is single use, so a retry could only hide the real
-// error.
+// once, and again only when the request provably never left (the
+// connection was refused): a code is single use, so a retry could only hide
+// the real error.
 func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token, error) {
 	if code == "" {
 		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "authorization code is empty"}
 	}
 	cfg := *c.oauth
 	cfg.RedirectURL = redirectURL
+	ctx, cancel := c.retry.callContext(ctx)
+	defer cancel()
 	start := c.now()
-	ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), code)
-	if err != nil {
-		e := c.tokenError("Exchange", err, code)
+	ot, e := retryCall(ctx, c, opExchange, func(ctx context.Context) (*oauth2.Token, time.Duration, *Error) {
+		ctx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout())
+		defer cancel()
+		start = c.now()
+		ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), code)
+		if err != nil {
+			return nil, 0, c.tokenError(opExchange.name, err, code)
+		}
+		return ot, 0, nil
+	})
+	if e != nil {
 		c.debugLog(ctx, "code exchange failed", slog.Int("code", e.Code), slog.Int("status", e.StatusCode))
 		return Token{}, e
 	}
@@ -120,7 +135,7 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		if tok, ok := c.cachedAccess(); ok { // another caller just refreshed
 			return tok, nil
 		}
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.refreshBudget())
 		defer cancel()
 		return c.refresh(rctx)
 	})
@@ -133,6 +148,16 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	case <-ctx.Done():
 		return "", &Error{Code: transportCode(ctx.Err()), Op: "RefreshToken", Message: "waiting for token refresh", Err: ctx.Err()}
 	}
+}
+
+// refreshBudget bounds one shared refresh, retries included: the policy's
+// MaxElapsed, or refreshTimeout when the policy sets none. A caller stops
+// waiting for it when its own call's context is done.
+func (c *Client) refreshBudget() time.Duration {
+	if c.retry.MaxElapsed > 0 {
+		return c.retry.MaxElapsed
+	}
+	return refreshTimeout
 }
 
 func (c *Client) cachedAccess() (string, bool) {
@@ -149,24 +174,28 @@ func (c *Client) cachedAccess() (string, bool) {
 }
 
 // refresh obtains a new access token with the refresh token, retrying
-// transient failures (a refresh is safe to repeat).
+// transient failures (a refresh is safe to repeat) through the same loop and
+// decision as DRS calls.
 func (c *Client) refresh(ctx context.Context) (string, error) {
 	rt := c.RefreshToken()
-	if rt == "" {
-		return "", &Error{Code: CodeNotAuthenticated, Op: "RefreshToken", Message: errNoRefreshToken.Error()}
+	switch {
+	case rt == "":
+		return "", &Error{Code: CodeNotAuthenticated, Op: opRefresh.name, Message: errNoRefreshToken.Error()}
+	case strings.HasPrefix(rt, store.EncryptedPrefix):
+		return "", &Error{Code: CodeGeneral, Op: opRefresh.name, Message: errEncryptedToken.Error()}
 	}
-	var (
-		ot  *oauth2.Token
-		err error
-	)
-	start := c.now()
-	rerr := c.withRetry(ctx, "RefreshToken", true, func(attempt int) (*Error, time.Duration) {
-		start = c.now()
-		ot, err = c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), &oauth2.Token{RefreshToken: rt}).Token()
+	type result struct {
+		ot    *oauth2.Token
+		start time.Time
+	}
+	res, rerr := retryCall(ctx, c, opRefresh, func(ctx context.Context) (result, time.Duration, *Error) {
+		ctx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout())
+		defer cancel()
+		start := c.now()
+		ot, err := c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), &oauth2.Token{RefreshToken: rt}).Token()
 		if err == nil {
-			return checkTokens("RefreshToken", ot), 0 // a malformed token is not retried (code 1010)
+			return result{ot, start}, 0, checkTokens(opRefresh.name, ot) // a malformed token is not retried (code 1010)
 		}
-		e := c.tokenError("RefreshToken", err, rt)
 		var re *oauth2.RetrieveError
 		var after time.Duration
 		if errors.As(err, &re) && re.Response != nil {
@@ -175,7 +204,7 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 			// (WithClock) and may be anywhere.
 			after = retryAfter(re.Response.Header.Get("Retry-After"), time.Now())
 		}
-		return e, after
+		return result{}, after, c.tokenError(opRefresh.name, err, rt)
 	})
 	if rerr != nil {
 		if rerr.Code == CodeNotAuthenticated {
@@ -188,12 +217,20 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 		c.debugLog(ctx, "token refresh failed", slog.Int("code", rerr.Code), slog.String("oauth_error", rerr.OAuthError))
 		return "", rerr
 	}
-	t := c.fromOAuth(ot, start, rt)
-	// If SetRefreshToken (or a login) raced with us, keep the caller's choice.
-	c.setTokenIf(rt, t)
+	t := c.fromOAuth(res.ot, res.start, rt)
+	// If SetRefreshToken (or a login) raced with us, keep the caller's
+	// choice. A failed save is reported by the store binding (OnSaveError
+	// or the logger); the new token works in memory meanwhile.
+	_ = c.setTokenIf(rt, t)
 	c.debugLog(ctx, "access token refreshed", slog.Time("expiry", t.Expiry))
 	return t.AccessToken, nil
 }
+
+// errEncryptedToken is the message for a refresh token that is still an
+// encrypted token-store value: sending it to LWA would only get
+// invalid_grant, which would read as "link the device again".
+var errEncryptedToken = errors.New("the refresh token is an encrypted token-store value (" + store.EncryptedPrefix +
+	"...): the store is encrypted, so open it with its key (set DRS_STORE_KEY, or wrap it in store.Encrypt with the key); nothing was sent to Amazon")
 
 // checkTokens refuses a token response whose access or refresh token is not
 // printable ASCII without spaces (LWA's are "Atza|..." and "Atzr|..."): such

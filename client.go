@@ -20,13 +20,13 @@ import (
 type Client struct {
 	oauth     *oauth2.Config
 	endpoints Endpoints
-	hc        *http.Client // DRS calls
-	tokenHC   *http.Client // LWA calls, through bufferingTransport
+	hc        *http.Client // DRS calls; never follows redirects
+	tokenHC   *http.Client // LWA calls, through bufferingTransport; never follows redirects
 	now       func() time.Time
 	retry     RetryPolicy
 	onChange  func(Token) error
 
-	logger *slog.Logger
+	logger *slog.Logger // from WithLogger; nil: errors are discarded, debug goes to stderr
 	debug  atomic.Bool
 
 	mu  sync.Mutex
@@ -41,13 +41,25 @@ type Client struct {
 	login     atomic.Bool // a login is running (see LoginHandler.Start)
 }
 
-// stderrLogger is where debug output goes unless WithLogger says otherwise,
-// like the seed's server.log.
+// stderrLogger is where debug output goes when debug output is on and no
+// WithLogger was given, like the seed's server.log.
 var stderrLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 // defaultHTTPClient is shared by every Client that is not given its own, so
-// thousands of clients share one connection pool.
-var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
+// thousands of clients share one connection pool; it already refuses
+// redirects, so a Client made without WithHTTPClient allocates no copy.
+var defaultHTTPClient = noRedirects(&http.Client{Timeout: DefaultAttemptTimeout})
+
+// noRedirects returns a shallow copy of hc (sharing its transport, so its
+// connection pool) that never follows a redirect: Do returns the 3xx itself,
+// which the Client turns into an error. Credentials (the bearer token, the
+// client secret, the refresh token or code) so only ever go to the
+// configured endpoints, and a 307 loop cannot resend an order.
+func noRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
 
 // New returns a Client for the LWA security profile clientID/clientSecret.
 // Empty or blank credentials are an error. The Client has no token yet: call
@@ -82,8 +94,9 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 		}
 	}
 	ep.DRS = strings.TrimRight(ep.DRS, "/")
-	if o.logger == nil {
-		o.logger = stderrLogger
+	hc := defaultHTTPClient
+	if o.httpClient != defaultHTTPClient {
+		hc = noRedirects(o.httpClient)
 	}
 	c := &Client{
 		oauth: &oauth2.Config{
@@ -93,8 +106,8 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 			Scopes:       []string{Scope},
 		},
 		endpoints: ep,
-		hc:        o.httpClient,
-		tokenHC:   tokenHTTPClient(o.httpClient),
+		hc:        hc,
+		tokenHC:   tokenHTTPClient(hc),
 		now:       o.now,
 		retry:     o.retry,
 		logger:    o.logger,
@@ -118,8 +131,8 @@ func (c *Client) ClientID() string { return c.oauth.ClientID }
 func (c *Client) Endpoints() Endpoints { return c.endpoints }
 
 // SetDebug turns debug output on or off, like the seed's setDebug. Debug
-// output goes to the logger given with [WithLogger] (stderr by default) at
-// level Debug, and never holds a token or the client secret.
+// output goes to the logger given with [WithLogger] at level Debug, or to
+// stderr when there is none, and never holds a token or the client secret.
 func (c *Client) SetDebug(on bool) { c.debug.Store(on) }
 
 // SetRefreshToken makes the Client use refreshToken from now on, dropping any
@@ -184,7 +197,22 @@ func (c *Client) log() *slog.Logger {
 	if !c.debug.Load() {
 		return nil
 	}
+	if c.logger == nil {
+		return stderrLogger
+	}
 	return c.logger
+}
+
+// warnLog returns where warnings and errors go: the WithLogger logger, else
+// stderr while debug output is on, else nowhere (nil). Quiet by default.
+func (c *Client) warnLog() *slog.Logger {
+	if c.logger != nil {
+		return c.logger
+	}
+	if c.debug.Load() {
+		return stderrLogger
+	}
+	return nil
 }
 
 // setToken stores t and calls the change hook if the refresh token changed,

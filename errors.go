@@ -79,10 +79,21 @@ type Error struct {
 	// any of the Client's secrets a server echoed replaced by "[redacted]".
 	// It is never kept for token responses, which may hold tokens.
 	Body []byte
-	// Err is the underlying cause, if any.
+	// Location is the Location header of a 3xx answer, which the Client
+	// never follows, without its user info, query and fragment.
+	Location string
+	// OutcomeUnknown is true when the request may have reached DRS and
+	// been acted on although the call failed: a timeout, reset or empty
+	// reply after the connection was made, a 5xx, a 3xx, a 2xx that could
+	// not be read or decoded. Only Replenish sets it, the one call whose
+	// repeat costs money; test it with errors.Is(err, ErrOutcomeUnknown).
+	OutcomeUnknown bool
+	// Err is the underlying cause, if any. When its text held a secret it
+	// is replaced by a cause with the scrubbed text that still matches
+	// context.Canceled, context.DeadlineExceeded, io.EOF,
+	// io.ErrUnexpectedEOF and syscall errors with errors.Is, and net.Error
+	// with errors.As; it does not unwrap to the original.
 	Err error
-
-	final bool // not to be retried: a retry already happened deeper down
 }
 
 // Error describes the failure on one line, without secrets. Text that came
@@ -109,6 +120,9 @@ func (e *Error) Error() string {
 		}
 		if msg := firstNonEmpty(e.Message, e.OAuthErrorDescription); msg != "" {
 			b.WriteString(": " + printable(msg))
+		}
+		if e.Location != "" {
+			b.WriteString(" (Location " + printable(e.Location) + ")")
 		}
 	case e.Message != "":
 		b.WriteString(printable(e.Message))
@@ -165,6 +179,16 @@ func printable(s string) string {
 	return b.String()
 }
 
+// summary is the short form of e that retry decisions log: its code and
+// status.
+func (e *Error) summary() string {
+	s := "code " + strconv.Itoa(e.Code)
+	if e.StatusCode != 0 {
+		s += ", HTTP " + strconv.Itoa(e.StatusCode)
+	}
+	return s
+}
+
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
@@ -187,6 +211,10 @@ func (e *Error) Temporary() bool {
 func badCertificate(err error) bool {
 	if err == nil {
 		return false
+	}
+	var sc *scrubbedError
+	if errors.As(err, &sc) {
+		return sc.badCert
 	}
 	var (
 		certErr *tls.CertificateVerificationError
@@ -228,6 +256,16 @@ var (
 	// documents for Replenish only; a 404 from another call (an unknown
 	// order ID, a wrong base URL) is not a missing slot.
 	ErrSlotNotFound error = &sentinel{"slot not found", func(e *Error) bool { return e.StatusCode == 404 && e.Op == opReplenish.name }}
+	// ErrOutcomeUnknown matches a Replenish failure after which an order
+	// may have been placed: the request may have reached DRS (a timeout,
+	// a reset or an empty reply after the connection was made, a 5xx, a
+	// 2xx that could not be read or decoded) or the server answered with a
+	// redirect, which the Client never follows (a 303 is how a server says
+	// it processed a POST). Before sending Replenish again, check with
+	// OrderInfo or SubscriptionInfo; sending it again can order twice. It
+	// does not match when the request provably never left (DNS failure,
+	// connection refused, no access token) or DRS refused it (4xx).
+	ErrOutcomeUnknown error = &sentinel{"outcome unknown: an order may have been placed", func(e *Error) bool { return e.OutcomeUnknown }}
 	// ErrRateLimited matches HTTP 429.
 	ErrRateLimited error = &sentinel{"rate limited", func(e *Error) bool { return e.StatusCode == 429 }}
 )
@@ -292,14 +330,16 @@ func transportCode(err error) int {
 }
 
 // neverSent reports whether err proves the request never reached the server:
-// the host did not resolve or the connection was refused.
+// the connection was never made (the host did not resolve, the dial was
+// refused, unreachable or timed out), or the server's certificate was not
+// trusted (the TLS handshake ends before a byte of the request is sent).
 func neverSent(err error) bool {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
+	if errors.As(err, &dnsErr) || badCertificate(err) {
 		return true
 	}
-	return errors.As(err, &opErr) && opErr.Op == "dial" && errors.Is(err, syscall.ECONNREFUSED)
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // oauthError fills e from an LWA error response.
@@ -310,6 +350,10 @@ func oauthError(e *Error, re *oauth2.RetrieveError) {
 		e.StatusCode = re.Response.StatusCode
 		e.RequestID = re.Response.Header.Get("X-Amzn-Requestid")
 		e.ErrorType = errorType(re.Response.Header.Get("X-Amzn-Errortype"))
+		if c := re.Response.StatusCode; c >= 300 && c <= 399 {
+			e.Location = cleanLocation(re.Response.Header.Get("Location"))
+			e.Message = "redirect not followed"
+		}
 	}
 }
 

@@ -30,12 +30,14 @@ package drs_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"runtime/pprof"
@@ -92,6 +94,23 @@ var fmFaults = []fmFault{
 	{"HTML error page", drssim.Fault{HTML: true}},
 	{"10 MiB body", drssim.Fault{BodySize: 10 << 20}},
 }
+
+// fmRedirectTargets are where the redirect columns point Location (see
+// redirectLocation): the emulator itself on another path, a recording
+// server on the same hostname and another port, the same recording server
+// under another hostname, and the request's own URL (a loop).
+var fmRedirectTargets = []string{"same host", "other port", "other host", "loop"}
+
+func init() {
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		for _, target := range fmRedirectTargets {
+			fmFaults = append(fmFaults, fmFault{fmt.Sprintf("%d %s", status, target), drssim.Fault{Status: status}})
+		}
+	}
+}
+
+// isRedirect reports whether f is a redirect column.
+func (f fmFault) isRedirect() bool { return f.fault.Status >= 300 && f.fault.Status <= 399 }
 
 // fmFixture is what a row's call needs from its rig.
 type fmFixture struct {
@@ -167,6 +186,9 @@ type fmWant struct {
 	// deregistered: the call succeeded in deregistering, so the stored
 	// refresh token must be gone.
 	deregistered bool
+	// unknown: errors.Is(err, drs.ErrOutcomeUnknown), which only a
+	// Replenish failure after its request may have reached DRS sets.
+	unknown bool
 }
 
 // expect returns the outcome of endpoint e under fault f when the fault
@@ -227,7 +249,18 @@ func expect(e fmEndpoint, f fmFault, attempts int) fmWant {
 		// get the same.
 		w = fmWant{code: drs.CodeBodyTooLarge, requests: 1}
 	default:
-		panic("no expectation for fault " + f.name)
+		if !f.isRedirect() {
+			panic("no expectation for fault " + f.name)
+		}
+		// A redirect is never followed, never retried: the error carries
+		// its status, and nothing reaches the Location.
+		w = fmWant{code: f.fault.Status, requests: 1}
+	}
+	// A Replenish that failed after its request reached DRS may have placed
+	// an order: everything but a refusal (4xx). The refresh row's Replenish
+	// is never sent when the refresh fails.
+	if e.name == "Replenish" && w.code != 0 && (w.code < 400 || w.code >= 500) {
+		w.unknown = true
 	}
 	// The handler runs (and its effects stay) for drop after, truncated,
 	// non-JSON and 10 MiB bodies: Replenish places its order, but never a
@@ -381,6 +414,7 @@ type fmOutcome struct {
 	requests, tokens int
 	replenish        int // Replenish requests, for the refresh rows
 	orders           int
+	elsewhere        int      // requests that reached a redirect's Location
 	secrets          []string // values no output may contain
 }
 
@@ -416,6 +450,11 @@ func runCell(t *testing.T, e fmEndpoint, f fmFault, count int, policy drs.RetryP
 		// token clock says (the refresh rows have moved it 2 hours on).
 		fault.RetryAfter = time.Now().Add(time.Minute).UTC().Format(http.TimeFormat)
 	}
+	var rec *recorder
+	if f.isRedirect() {
+		rec = newRecorder(t)
+		fault.Headers = map[string]string{"Location": redirectLocation(r, e, f, rec, cmp.Or(r.link.RefreshToken, o.secrets[0]))}
+	}
 	if f.name != "no fault" {
 		if err := r.s.InjectFault(fault); err != nil {
 			t.Fatal(err)
@@ -429,9 +468,60 @@ func runCell(t *testing.T, e fmEndpoint, f fmFault, count int, policy drs.RetryP
 	o.tokens = r.s.Requests(drssim.EndpointToken) - toks0
 	o.orders = len(r.s.Orders()) - orders0
 	o.replenish = r.s.Requests(drssim.EndpointReplenish) - repl0
+	if rec != nil {
+		o.elsewhere = rec.count()
+	}
 	tok := r.c.Token()
 	o.secrets = append(o.secrets, tok.AccessToken, tok.RefreshToken)
 	return r, o
+}
+
+// redirectLocation returns the Location of redirect column f for row e: on
+// the emulator, on the recorder under the emulator's hostname (127.0.0.1)
+// or under another one (localhost), or the faulted URL itself; each with a
+// query holding the refresh token, which must appear in no output.
+func redirectLocation(r *fmRig, e fmEndpoint, f fmFault, rec *recorder, refreshToken string) string {
+	q := "?leak=" + url.QueryEscape(refreshToken)
+	base := r.s.URL()
+	switch target := f.name[4:]; target {
+	case "same host":
+		return base + "/elsewhere" + e.path + q
+	case "other port":
+		return rec.url + e.path + q
+	case "other host":
+		return strings.Replace(rec.url, "127.0.0.1", "localhost", 1) + e.path + q
+	case "loop":
+		return base + e.path + q
+	default:
+		panic("unknown redirect target " + target)
+	}
+}
+
+// recorder is a server that counts every request that reaches it: the
+// Location of a redirect, which must get none.
+type recorder struct {
+	url string
+	mu  sync.Mutex
+	n   int
+}
+
+func newRecorder(t *testing.T) *recorder {
+	rec := &recorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		rec.mu.Lock()
+		rec.n++
+		rec.mu.Unlock()
+		w.WriteHeader(200)
+	}))
+	t.Cleanup(srv.Close)
+	rec.url = srv.URL
+	return rec
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
 }
 
 // TestFaultMatrix runs every (endpoint, fault) cell with a fault that
@@ -496,10 +586,10 @@ func expectTransient(e fmEndpoint, f fmFault) fmWant {
 	case strings.HasPrefix(e.name, "Deregister") && ran:
 		// The first request deregistered the device, which revoked its
 		// tokens, and its answer was lost. The retry is refused ("Invalid
-		// token"), the refresh is refused (invalid_grant): the caller learns
-		// the device is no longer linked (code 1000). The library keeps the
-		// now useless refresh token, as after any invalid_grant.
-		return fmWant{code: drs.CodeNotAuthenticated, requests: 2, tokens: 1}
+		// token"), the refresh is refused (invalid_grant): the device is no
+		// longer linked, which is what the call was for, so it counts as
+		// done and the dead token is deleted.
+		return fmWant{requests: 2, tokens: 1, deregistered: true}
 	}
 	return fmWant{requests: 2, deregistered: fmDeregisters(e)}
 }
@@ -531,6 +621,12 @@ func checkCell(t *testing.T, e fmEndpoint, r *fmRig, o fmOutcome, want fmWant) {
 		if !errors.As(o.err, &de) {
 			t.Errorf("error %T is not a *drs.Error", o.err)
 		}
+	}
+	if got := errors.Is(o.err, drs.ErrOutcomeUnknown); got != want.unknown {
+		t.Errorf("errors.Is(err, ErrOutcomeUnknown) = %v, want %v (err: %v)", got, want.unknown, o.err)
+	}
+	if n := o.elsewhere; n != 0 {
+		t.Errorf("%d requests reached a redirect's Location, want none", n)
 	}
 	if o.requests != want.requests {
 		t.Errorf("requests reaching %s = %d, want %d", e.endpoint, o.requests, want.requests)

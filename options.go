@@ -85,10 +85,15 @@ type options struct {
 	store       store.TokenStore
 	storeModel  string
 	storeSerial string
+	storeOpts   storeOptions
 }
 
-// WithHTTPClient makes the Client send every request, to DRS and to LWA, with
-// hc. The default is a client with a 30 second timeout.
+// WithHTTPClient makes the Client send every request, to DRS and to LWA,
+// through hc's transport (and so its connection pool) and within its
+// Timeout. The Client uses a shallow copy of hc that never follows a
+// redirect, whatever hc's CheckRedirect says, and bounds every attempt by
+// [RetryPolicy.AttemptTimeout] even when hc has no Timeout. The default is a
+// shared client with a 30 second timeout.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -112,9 +117,12 @@ func WithEndpoints(e Endpoints) Option {
 	}
 }
 
-// WithLogger sends the Client's debug output to l. Nothing is logged unless
-// debug output is on (see [WithDebug] and [Client.SetDebug]). Tokens and the
-// client secret are never logged.
+// WithLogger sends the Client's warnings and errors (a token that could not
+// be saved, say) to l, and its debug output too while debug output is on
+// (see [WithDebug] and [Client.SetDebug]). Without it the Client is quiet:
+// warnings are discarded and debug output goes to stderr; a lost token is
+// still reported (see [OnSaveError]). Tokens and the client secret are
+// never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
@@ -148,8 +156,8 @@ func WithRetryPolicy(p RetryPolicy) Option {
 		if p.MaxAttempts < 1 {
 			return fmt.Errorf("drs: WithRetryPolicy: MaxAttempts is %d, want at least 1", p.MaxAttempts)
 		}
-		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxElapsed < 0 {
-			return errors.New("drs: WithRetryPolicy: negative delay")
+		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxElapsed < 0 || p.AttemptTimeout < 0 {
+			return errors.New("drs: WithRetryPolicy: negative duration")
 		}
 		o.retry = p
 		return nil

@@ -2,6 +2,11 @@ package drs
 
 import (
 	"cmp"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"syscall"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
@@ -47,18 +52,50 @@ func (c *Client) scrub(e *Error, extra ...string) *Error {
 	if r == nil {
 		return e
 	}
-	for _, f := range []*string{&e.Message, &e.ErrorType, &e.RequestID, &e.OAuthError, &e.OAuthErrorDescription} {
+	for _, f := range []*string{&e.Message, &e.ErrorType, &e.RequestID, &e.OAuthError, &e.OAuthErrorDescription, &e.Location} {
 		*f = r.redact(*f)
 	}
 	if body := r.redact(string(e.Body)); body != string(e.Body) {
 		e.Body = []byte(body)
 	}
-	if e.Err != nil {
-		if msg := e.Err.Error(); r.redact(msg) != msg {
-			e.Err = &redactedError{msg: r.redact(msg), err: e.Err}
-		}
+	if e.Err != nil && r.holdsSecret(e.Err) {
+		e.Err = newScrubbedError(e.Err, r.redact(e.Err.Error()))
 	}
 	return e
+}
+
+// holdsSecret reports whether the text of err, or of any error in its
+// chain, holds a secret.
+func (r *redactor) holdsSecret(err error) bool {
+	found := false
+	walkChain(err, func(e error) bool {
+		msg := e.Error()
+		found = r.redact(msg) != msg
+		return !found
+	})
+	return found
+}
+
+// walkChain calls fn on err and every error it wraps (Unwrap() error and
+// Unwrap() []error), depth first, until fn returns false.
+func walkChain(err error, fn func(error) bool) bool {
+	if err == nil {
+		return true
+	}
+	if !fn(err) {
+		return false
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return walkChain(u.Unwrap(), fn)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if !walkChain(e, fn) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // redactString returns s with every one of secrets replaced, in any of the
@@ -248,12 +285,43 @@ func (r *redactor) redactValue(v any) (any, bool) {
 	return v, false
 }
 
-// redactedError is a cause whose text held a secret: it prints the scrubbed
-// text and still unwraps to the original, so errors.Is and errors.As work.
-type redactedError struct {
-	msg string
-	err error
+// scrubbedError stands for a cause whose text held a secret. It prints the
+// scrubbed text and does not unwrap to the original, whose chain still
+// holds the secret; instead it unwraps to the markers found in that chain
+// that carry no text from the network (context.Canceled,
+// context.DeadlineExceeded, io.EOF, io.ErrUnexpectedEOF, the body-size
+// error, syscall errors), so errors.Is keeps working, and it answers
+// Timeout like the net.Error it replaces. The Client classifies a failure
+// (its code, whether it may be retried) before it scrubs it.
+type scrubbedError struct {
+	msg     string
+	marks   []error
+	timeout bool
+	badCert bool // a failed certificate check (see badCertificate)
 }
 
-func (r *redactedError) Error() string { return r.msg }
-func (r *redactedError) Unwrap() error { return r.err }
+func newScrubbedError(err error, msg string) *scrubbedError {
+	s := &scrubbedError{msg: msg, badCert: badCertificate(err)}
+	var ne net.Error
+	s.timeout = errors.As(err, &ne) && ne.Timeout()
+	walkChain(err, func(e error) bool {
+		var errno syscall.Errno
+		switch {
+		case e == context.Canceled, e == context.DeadlineExceeded, e == io.EOF, e == io.ErrUnexpectedEOF, e == errBodyTooLarge:
+			s.marks = append(s.marks, e)
+		case errors.As(e, &errno) && e == error(errno):
+			s.marks = append(s.marks, errno)
+		}
+		return true
+	})
+	return s
+}
+
+func (s *scrubbedError) Error() string   { return s.msg }
+func (s *scrubbedError) Unwrap() []error { return s.marks }
+
+// Timeout reports whether the original cause was a timeout.
+func (s *scrubbedError) Timeout() bool { return s.timeout }
+
+// Temporary reports the same as Timeout, as net.Error's deprecated method.
+func (s *scrubbedError) Temporary() bool { return s.timeout }

@@ -35,10 +35,9 @@ const (
 	hdrErrorType   = "X-Amzn-Errortype"
 )
 
-// call is the one request/response chokepoint for DRS: it obtains an access
-// token, sets Amazon's headers from op, sends in as JSON, retries as op
-// allows, refreshes once on "Invalid token", caps the body, builds typed
-// errors and decodes a 2xx body into out (when out is non-nil).
+// call is the one request/response chokepoint for DRS: within the policy's
+// time budget it runs the retry loop (retryCall) over attempt, then decodes
+// a 2xx body into out (when out is non-nil).
 func (c *Client) call(ctx context.Context, op operation, path string, in, out any) (*Response, error) {
 	var body []byte
 	if in != nil {
@@ -47,12 +46,10 @@ func (c *Client) call(ctx context.Context, op operation, path string, in, out an
 			return nil, &Error{Code: CodeGeneral, Op: op.name, Message: "encoding request body", Err: err}
 		}
 	}
-	var resp *Response
-	e := c.withRetry(ctx, op.name, op.idempotent, func(int) (*Error, time.Duration) {
-		var after time.Duration
-		var e *Error
-		resp, after, e = c.send(ctx, op, path, body)
-		return e, after
+	ctx, cancel := c.retry.callContext(ctx)
+	defer cancel()
+	resp, e := retryCall(ctx, c, op, func(ctx context.Context) (*Response, time.Duration, *Error) {
+		return c.attempt(ctx, op, path, body)
 	})
 	if e != nil {
 		return resp, e
@@ -68,46 +65,53 @@ func (c *Client) call(ctx context.Context, op operation, path string, in, out an
 	return resp, nil
 }
 
-// send makes one attempt, plus one repeat after refreshing the token if DRS
-// answers "Invalid token" (the call was refused, so repeating it is safe).
-func (c *Client) send(ctx context.Context, op operation, path string, body []byte) (*Response, time.Duration, *Error) {
-	for try := 0; ; try++ {
-		access, err := c.accessToken(ctx)
-		if err != nil {
-			e := asError(op.name, err)
-			e.final = true // the refresh did its own retries
-			return nil, 0, e
-		}
-		req, err := c.newRequest(ctx, op, path, body, access)
-		if err != nil {
-			return nil, 0, &Error{Code: CodeGeneral, Op: op.name, Message: "building request", Err: err, final: true}
-		}
-		start := time.Now()
-		hresp, err := c.hc.Do(req)
-		if err != nil {
-			e := c.scrub(&Error{Code: transportCode(err), Op: op.name, Err: scrubURL(err)}, access)
-			c.logCall(ctx, op, path, 0, start, e)
-			return nil, 0, e
-		}
-		b, err := readBody(hresp)
-		resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get(hdrRequestID), TypeVersion: hresp.Header.Get(hdrTypeVersion), Body: b}
-		if err != nil {
-			e := c.scrub(&Error{Code: transportCode(err), Op: op.name, StatusCode: hresp.StatusCode, RequestID: resp.RequestID, Message: "reading response body", Err: err}, access)
-			c.logCall(ctx, op, path, hresp.StatusCode, start, e)
-			return resp, 0, e
-		}
-		if hresp.StatusCode >= 200 && hresp.StatusCode <= 299 {
-			c.logCall(ctx, op, path, hresp.StatusCode, start, nil)
-			return resp, 0, nil
-		}
-		e := c.scrub(apiError(op.name, hresp, b), access)
-		c.logCall(ctx, op, path, hresp.StatusCode, start, e)
-		if try == 0 && errors.Is(e, ErrInvalidToken) {
-			c.dropAccessToken(access)
-			continue
-		}
-		return resp, retryAfter(hresp.Header.Get("Retry-After"), time.Now()), e
+// attempt makes one request of op: it gets an access token (waiting for a
+// shared refresh if one runs, within ctx), sends the request under the
+// policy's AttemptTimeout, and reads the whole answer. It returns the
+// answer, the wait a Retry-After asked for, and the failure, classified
+// (Code, OutcomeUnknown) before it is scrubbed of secrets.
+func (c *Client) attempt(ctx context.Context, op operation, path string, body []byte) (*Response, time.Duration, *Error) {
+	access, err := c.accessToken(ctx)
+	if err != nil {
+		return nil, 0, asError(opRefresh.name, err) // nothing was sent: the outcome is known
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout())
+	defer cancel()
+	req, err := c.newRequest(ctx, op, path, body, access)
+	if err != nil {
+		return nil, 0, &Error{Code: CodeGeneral, Op: op.name, Message: "building request", Err: err}
+	}
+	start := time.Now()
+	hresp, err := c.hc.Do(req)
+	if err != nil {
+		e := &Error{Code: transportCode(err), Op: op.name, Err: scrubURL(err), OutcomeUnknown: !op.idempotent && !neverSent(err)}
+		e = c.scrub(e, access)
+		c.logCall(ctx, op, path, 0, start, e)
+		return nil, 0, e
+	}
+	b, err := readBody(hresp)
+	resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get(hdrRequestID), TypeVersion: hresp.Header.Get(hdrTypeVersion), Body: b}
+	var e *Error
+	switch {
+	case err != nil:
+		e = &Error{Code: transportCode(err), Op: op.name, StatusCode: hresp.StatusCode, RequestID: resp.RequestID,
+			Message: "reading response body", Err: err, OutcomeUnknown: !op.idempotent}
+	case hresp.StatusCode >= 200 && hresp.StatusCode <= 299:
+		c.logCall(ctx, op, path, hresp.StatusCode, start, nil)
+		return resp, 0, nil
+	default:
+		e = apiError(op.name, hresp, b)
+		// DRS refused the request (4xx): nothing happened. Any other
+		// status (a 5xx; a 3xx, which a 303 uses to say a POST was
+		// processed; a stray 1xx) leaves it open whether it did.
+		e.OutcomeUnknown = !op.idempotent && (hresp.StatusCode < 400 || hresp.StatusCode >= 500)
+		if errors.Is(e, ErrInvalidToken) {
+			c.dropAccessToken(access) // the next attempt refreshes (see shouldRetry)
+		}
+	}
+	e = c.scrub(e, access)
+	c.logCall(ctx, op, path, hresp.StatusCode, start, e)
+	return resp, retryAfter(hresp.Header.Get("Retry-After"), time.Now()), e
 }
 
 func (c *Client) newRequest(ctx context.Context, op operation, path string, body []byte, access string) (*http.Request, error) {
@@ -150,14 +154,36 @@ func apiError(op string, resp *http.Response, body []byte) *Error {
 	if json.Unmarshal(body, &msg) == nil {
 		e.Message = firstNonEmpty(msg.Message, msg.MessageU)
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		e.Location = cleanLocation(resp.Header.Get("Location"))
+		if e.Message == "" {
+			e.Message = "redirect not followed"
+		}
+	}
 	return e
 }
 
+// cleanLocation returns a redirect's Location without what may carry a
+// secret or a code (user info, query, fragment). The Client's secrets are
+// scrubbed from what is left later, with the other fields.
+func cleanLocation(loc string) string {
+	if loc == "" {
+		return ""
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "(unparseable)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}
+
 // decodeError builds the *Error for a 2xx response whose body is not the JSON
-// expected (code 1010), keeping the body without the Client's secrets.
+// expected (code 1010), keeping the body without the Client's secrets. DRS
+// answered with success, so for Replenish an order may have been placed.
 func (c *Client) decodeError(op operation, resp *Response, err error) *Error {
 	return c.scrub(&Error{Code: CodeGeneral, Op: op.name, StatusCode: resp.StatusCode, RequestID: resp.RequestID,
-		Message: "response is not the JSON expected", Body: resp.Body, Err: err})
+		Message: "response is not the JSON expected", Body: resp.Body, Err: err, OutcomeUnknown: !op.idempotent})
 }
 
 // asError returns err as an *Error for op (copying it, so the shared result

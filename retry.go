@@ -12,57 +12,156 @@ import (
 	"time"
 )
 
-// RetryPolicy bounds how a Client repeats calls that failed in a way that may
-// pass on a second try: HTTP 429 and 5xx, and connection failures. Calls that
-// place orders (Replenish) are repeated only when the first attempt provably
-// never reached the server (the connection was refused).
+// RetryPolicy bounds how long one call may take and how a Client repeats
+// calls that failed in a way that may pass on a second try: HTTP 429 and
+// 5xx, and transport failures. Calls that place orders (Replenish) are
+// repeated only when the first attempt provably never reached the server
+// (see [Client.Replenish]).
 type RetryPolicy struct {
 	// MaxAttempts is the most requests one call sends, the first included; 1
-	// disables retries.
+	// disables retries. The one resend after DRS refuses an access token
+	// ("Invalid token") does not count: it follows a refresh, not a failure.
 	MaxAttempts int
 	// BaseDelay is the wait before the first retry; it doubles each retry,
 	// and each wait is drawn at random from its upper half (jitter).
 	BaseDelay time.Duration
 	// MaxDelay caps one wait, Retry-After included.
 	MaxDelay time.Duration
-	// MaxElapsed caps the time spent on one call, waits included; 0 means no cap
-	// beyond the context's.
+	// MaxElapsed caps the time one call takes, from its start to its
+	// return: attempts in flight, waits between them and the wait for a
+	// shared token refresh. 0 means no cap beyond the context's.
 	MaxElapsed time.Duration
+	// AttemptTimeout caps one attempt: the round trip and the reading of the
+	// response body. 0 means DefaultAttemptTimeout. It holds whatever the
+	// caller's http.Client says, so a client without a Timeout cannot make
+	// a call hang.
+	AttemptTimeout time.Duration
 }
+
+// DefaultAttemptTimeout is the [RetryPolicy.AttemptTimeout] used when the
+// policy leaves it 0.
+const DefaultAttemptTimeout = 30 * time.Second
 
 // DefaultRetryPolicy is the policy a Client uses unless [WithRetryPolicy]
 // says otherwise.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 10 * time.Second, MaxElapsed: 60 * time.Second}
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 10 * time.Second,
+	MaxElapsed: 60 * time.Second, AttemptTimeout: DefaultAttemptTimeout}
 
-// withRetry runs attempt until it succeeds, fails for good, or the policy or
-// ctx runs out. attempt returns nil on success, else the error and the wait
-// the server asked for (Retry-After, 0 if none). safe says whether the call
-// may be repeated after it may have reached the server; when false, only
-// failures that prove the request never left (see neverSent) are retried.
-func (c *Client) withRetry(ctx context.Context, op string, safe bool, attempt func(n int) (*Error, time.Duration)) *Error {
+func (p RetryPolicy) attemptTimeout() time.Duration {
+	if p.AttemptTimeout > 0 {
+		return p.AttemptTimeout
+	}
+	return DefaultAttemptTimeout
+}
+
+// callContext bounds ctx by MaxElapsed.
+func (p RetryPolicy) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.MaxElapsed > 0 {
+		return context.WithTimeout(ctx, p.MaxElapsed)
+	}
+	return context.WithCancel(ctx)
+}
+
+// tries is what a call has done so far, as shouldRetry needs it.
+type tries struct {
+	n         int  // attempts sent so far that count against MaxAttempts (≥ 1)
+	refreshed bool // the one "Invalid token" resend has happened
+}
+
+// decision is shouldRetry's verdict on a failed attempt.
+type decision struct {
+	retry bool
+	// refresh: DRS refused the access token; drop it, refresh and resend at
+	// once. It does not count against MaxAttempts.
+	refresh bool
+	reason  string
+}
+
+// shouldRetry is the one retry decision of the Client: given the operation,
+// the policy, what the call has done so far and the failure e of its last
+// attempt, it says whether to send again and why. It is pure; the time
+// budget (MaxElapsed, Retry-After) is checked afterwards, by nextWait.
+//
+// In order: a cancelled call stops; "Invalid token" from DRS is answered by
+// one refresh and one resend (DRS refused the request, so nothing happened);
+// a call out of attempts stops; a call that is not safe to repeat
+// (Replenish, the code exchange) is sent again only when the request
+// provably never left; any other call is retried on a temporary failure.
+func shouldRetry(op operation, p RetryPolicy, t tries, e *Error) decision {
+	switch {
+	case e.Code == CodeAborted:
+		return decision{reason: "the call was cancelled"}
+	case !op.lwa && e.Op == opRefresh.name:
+		return decision{reason: "getting an access token failed (a refresh makes its own retries)"}
+	case !op.lwa && errors.Is(e, ErrInvalidToken) && !t.refreshed:
+		return decision{retry: true, refresh: true, reason: "DRS refused the access token: refresh once and resend"}
+	case !op.lwa && errors.Is(e, ErrInvalidToken):
+		return decision{reason: "DRS refused a freshly refreshed access token"}
+	case t.n >= p.MaxAttempts:
+		return decision{reason: "MaxAttempts reached"}
+	case !op.idempotent && e.Err != nil && neverSent(e.Err) && e.Temporary():
+		return decision{retry: true, reason: "the request never reached the server (" + e.summary() + ")"}
+	case !op.idempotent:
+		return decision{reason: "the request may have reached the server; " + op.name + " is never sent twice (" + e.summary() + ")"}
+	case e.Temporary():
+		return decision{retry: true, reason: "temporary failure (" + e.summary() + ")"}
+	}
+	return decision{reason: "not a temporary failure (" + e.summary() + ")"}
+}
+
+// retryCall runs try until it succeeds or the call must stop: the one loop
+// behind every DRS call and every LWA refresh. try makes one attempt and
+// returns its result, the wait the server asked for (Retry-After, 0 if
+// none) and its failure. ctx bounds the whole call.
+func retryCall[T any](ctx context.Context, c *Client, op operation, try func(ctx context.Context) (T, time.Duration, *Error)) (T, *Error) {
 	p := c.retry
 	start := time.Now()
-	for n := 1; ; n++ {
-		e, after := attempt(n)
+	t := tries{n: 1}
+	for {
+		v, after, e := try(ctx)
 		if e == nil {
-			return nil
+			return v, nil
 		}
-		if n >= p.MaxAttempts || !retryable(e, safe) || ctx.Err() != nil {
-			return e
+		d := shouldRetry(op, p, t, e)
+		switch {
+		case d.refresh:
+			t.refreshed = true
+		case d.retry:
+			t.n++
 		}
-		wait, why := p.nextWait(n, after, time.Since(start))
-		if why != "" {
-			c.debugLog(ctx, "not retrying: "+why, slog.String("op", op), slog.Duration("wait", wait))
-			return e
+		var wait time.Duration
+		if d.retry && !d.refresh {
+			var why string
+			if wait, why = p.nextWait(t.n-1, after, time.Since(start)); why != "" {
+				d = decision{reason: why}
+			}
 		}
-		c.debugLog(ctx, "retrying", slog.String("op", op), slog.Int("attempt", n+1), slog.Int("code", e.Code), slog.Duration("wait", wait))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return e
-		case <-t.C:
+		if d.retry && ctx.Err() != nil {
+			d = decision{reason: "the call's context is done: " + ctx.Err().Error()}
 		}
+		c.debugLog(ctx, "retry decision", slog.String("op", op.name), slog.Bool("retry", d.retry),
+			slog.String("reason", d.reason), slog.Duration("wait", wait))
+		if !d.retry {
+			return v, e
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return v, e
+		}
+	}
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -74,22 +173,11 @@ func (p RetryPolicy) nextWait(n int, after, elapsed time.Duration) (wait time.Du
 	wait = max(backoff(p, n), after)
 	switch {
 	case p.MaxDelay > 0 && wait > p.MaxDelay:
-		return wait, "server asks to wait longer than MaxDelay"
+		return wait, "the server asks to wait longer than MaxDelay"
 	case p.MaxElapsed > 0 && wait > p.MaxElapsed-elapsed:
 		return wait, "the wait would pass MaxElapsed"
 	}
 	return wait, ""
-}
-
-// retryable decides whether a failed attempt may be repeated.
-func retryable(e *Error, safe bool) bool {
-	if e.final || e.Code == CodeAborted {
-		return false
-	}
-	if !safe {
-		return e.Err != nil && neverSent(e.Err)
-	}
-	return e.Temporary()
 }
 
 // backoff returns the wait before retry n (n ≥ 1): exponential with full

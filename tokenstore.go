@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/amazondrs/drs/store"
@@ -17,11 +18,15 @@ const storeTimeout = 15 * time.Second
 // the refresh token and restore it after every restart" built in: [New]
 // loads the token saved for (client ID, model, serial), and every new
 // refresh token is saved the moment it arrives (a deregistration deletes
-// it). New fails if the store cannot be read; a token that is not there yet
-// is not an error. A failed save makes [Client.Exchange] (and so a login)
-// fail with code 1010; after a refresh it is logged at level Error, since
-// the token in memory still works.
-func WithTokenStore(ts store.TokenStore, model, serial string) Option {
+// it). New fails if the store cannot be read, or holds an encrypted value
+// ("enc:v1:...") because it was opened without its key; a token that is not
+// there yet is not an error.
+//
+// A failed save is never silent. It makes [Client.Exchange] (and so a
+// login) fail with code 1010. After a refresh, whose new token still works
+// in memory, it goes to the [OnSaveError] function if one is given, else to
+// the [WithLogger] logger at level Error, else to stderr.
+func WithTokenStore(ts store.TokenStore, model, serial string, opts ...StoreOption) Option {
 	return func(o *options) error {
 		if ts == nil {
 			return errors.New("drs: WithTokenStore: nil store")
@@ -30,8 +35,27 @@ func WithTokenStore(ts store.TokenStore, model, serial string) Option {
 			return errors.New("drs: WithTokenStore: device model and serial are required")
 		}
 		o.store, o.storeModel, o.storeSerial = ts, model, serial
+		for _, opt := range opts {
+			if opt != nil {
+				opt(&o.storeOpts)
+			}
+		}
 		return nil
 	}
+}
+
+// StoreOption configures [WithTokenStore].
+type StoreOption func(*storeOptions)
+
+type storeOptions struct {
+	onSaveError func(error)
+}
+
+// OnSaveError makes fn receive every failed save or delete of the token
+// store, synchronously, instead of the logger. The error names the record
+// and holds no token.
+func OnSaveError(fn func(error)) StoreOption {
+	return func(o *storeOptions) { o.onSaveError = fn }
 }
 
 // bindStore loads the saved token into c and saves changes from now on.
@@ -44,10 +68,13 @@ func (c *Client) bindStore(o *options) error {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("loading the refresh token of %s: %w", key, err)
+	case strings.HasPrefix(rt, store.EncryptedPrefix):
+		return fmt.Errorf("loading the refresh token of %s: %w", key, errEncryptedToken)
 	default:
 		c.SetRefreshToken(rt)
 	}
 	user := c.onChange
+	onErr := o.storeOpts.onSaveError
 	c.onChange = func(t Token) error {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
@@ -57,13 +84,30 @@ func (c *Client) bindStore(o *options) error {
 		} else {
 			err = o.store.Save(ctx, key, t.RefreshToken)
 		}
+		if err != nil {
+			err = &Error{Code: CodeGeneral, Op: "SaveToken", Message: "saving the refresh token of " + key.String() + " failed", Err: err}
+			err = c.scrub(err.(*Error), t.RefreshToken, t.AccessToken)
+			c.reportSaveError(ctx, onErr, err)
+		}
 		if user != nil {
 			err = errors.Join(err, user(t))
-		}
-		if err != nil {
-			c.logger.LogAttrs(ctx, slog.LevelError, "drs: saving the refresh token failed", slog.String("key", key.String()), slog.String("error", redactString(err.Error(), c.secrets(t.RefreshToken, t.AccessToken))))
 		}
 		return err
 	}
 	return nil
+}
+
+// reportSaveError hands a failed save to onErr, else to the logger, else to
+// stderr: a token that is not saved is lost at the next restart, so this is
+// never silent.
+func (c *Client) reportSaveError(ctx context.Context, onErr func(error), err error) {
+	if onErr != nil {
+		onErr(err)
+		return
+	}
+	l := c.warnLog()
+	if l == nil {
+		l = stderrLogger
+	}
+	l.LogAttrs(ctx, slog.LevelError, "drs: saving the refresh token failed", slog.String("error", err.Error()))
 }
