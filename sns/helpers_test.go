@@ -114,16 +114,7 @@ func confirmation(id string) *Message {
 // encode renders m as SNS sends it.
 func encode(t testing.TB, m *Message) []byte {
 	t.Helper()
-	w := wireMessage{
-		Type: m.Type, MessageID: m.MessageID, Token: m.Token, TopicARN: m.TopicARN,
-		Message: m.Message, SubscribeURL: m.SubscribeURL, UnsubscribeURL: m.UnsubscribeURL,
-		Timestamp: m.Timestamp, SignatureVersion: m.SignatureVersion, Signature: m.Signature,
-		SigningCertURL: m.SigningCertURL, MessageAttributes: m.MessageAttributes,
-	}
-	if m.hasSubject {
-		w.Subject = &m.Subject
-	}
-	b, err := json.Marshal(w)
+	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}

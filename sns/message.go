@@ -53,17 +53,17 @@ type MessageAttribute struct {
 type wireMessage struct {
 	Type              string                      `json:"Type"`
 	MessageID         string                      `json:"MessageId"`
-	Token             string                      `json:"Token"`
+	Token             string                      `json:"Token,omitempty"`
 	TopicARN          string                      `json:"TopicArn"`
-	Subject           *string                     `json:"Subject"`
+	Subject           *string                     `json:"Subject,omitempty"`
 	Message           string                      `json:"Message"`
-	SubscribeURL      string                      `json:"SubscribeURL"`
-	UnsubscribeURL    string                      `json:"UnsubscribeURL"`
+	SubscribeURL      string                      `json:"SubscribeURL,omitempty"`
+	UnsubscribeURL    string                      `json:"UnsubscribeURL,omitempty"`
 	Timestamp         string                      `json:"Timestamp"`
 	SignatureVersion  string                      `json:"SignatureVersion"`
 	Signature         string                      `json:"Signature"`
 	SigningCertURL    string                      `json:"SigningCertURL"`
-	MessageAttributes map[string]MessageAttribute `json:"MessageAttributes"`
+	MessageAttributes map[string]MessageAttribute `json:"MessageAttributes,omitempty"`
 }
 
 // ParseMessage reads an SNS JSON envelope. It checks the shape only (a known
@@ -103,6 +103,21 @@ func ParseMessage(body []byte) (*Message, error) {
 		return nil, errors.New("sns: message has no TopicArn")
 	}
 	return m, nil
+}
+
+// MarshalJSON renders m as SNS sends it, with SNS's key names; Subject is
+// written if present, even empty.
+func (m *Message) MarshalJSON() ([]byte, error) {
+	w := wireMessage{
+		Type: m.Type, MessageID: m.MessageID, Token: m.Token, TopicARN: m.TopicARN,
+		Message: m.Message, SubscribeURL: m.SubscribeURL, UnsubscribeURL: m.UnsubscribeURL,
+		Timestamp: m.Timestamp, SignatureVersion: m.SignatureVersion, Signature: m.Signature,
+		SigningCertURL: m.SigningCertURL, MessageAttributes: m.MessageAttributes,
+	}
+	if m.hasSubject {
+		w.Subject = &m.Subject
+	}
+	return json.Marshal(w)
 }
 
 // SetSubject sets Subject and marks it present, so that it is signed even

@@ -66,8 +66,8 @@ func TestVerifyRefusesTampering(t *testing.T) {
 		"cert URL user":    func(m *Message) { m.SigningCertURL = "https://sns.us-east-1.amazonaws.com@evil.com/x.pem" },
 	}
 	notificationOnly := map[string]func(m *Message){
-		"Subject":     func(m *Message) { m.SetSubject(m.Subject + "x") },
-		"Type":        func(m *Message) { m.Type = TypeSubscriptionConfirmation },
+		"Subject": func(m *Message) { m.SetSubject(m.Subject + "x") },
+		"Type":    func(m *Message) { m.Type = TypeSubscriptionConfirmation },
 	}
 	confirmationOnly := map[string]func(m *Message){
 		"Token":        func(m *Message) { m.Token = "other" },
