@@ -58,7 +58,7 @@ func TestParseMessage(t *testing.T) {
 	if diff := cmp.Diff(m, got, cmp.AllowUnexported(Message{})); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
-	if got, _ := ParseMessage(encode(t, notification("m-2", "x"))); got.hasSubject {
+	if got, _ := ParseMessage(encode(t, signer().sign(t, notification("m-2", "x"), "1"))); got.hasSubject {
 		t.Error("absent Subject read as present")
 	}
 }
