@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -70,6 +71,9 @@ type Handler struct {
 	client  *http.Client
 	log     *slog.Logger
 	timeout time.Duration
+
+	mu       sync.Mutex
+	inFlight map[string]bool // MessageIds whose callback is running
 }
 
 // NewHandler returns a Handler for cfg.
@@ -93,7 +97,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Dedupe == nil {
 		cfg.Dedupe = NewMemoryDedupe(0, 0, nil)
 	}
-	h := &Handler{cfg: cfg, timeout: cfg.Timeout, log: cfg.Logger}
+	h := &Handler{cfg: cfg, timeout: cfg.Timeout, log: cfg.Logger, inFlight: make(map[string]bool)}
 	if h.timeout == 0 {
 		h.timeout = DefaultTimeout
 	}
@@ -126,12 +130,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, r, nil, http.StatusBadRequest, fmt.Errorf("sns: reading body: %w", err))
 		return
 	}
-	status, m, err := h.handle(r, body)
+	// One deadline for the whole answer: certificate, confirmation, callback.
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	status, m, err := h.handle(ctx, r, body)
 	h.answer(w, r, m, status, err)
 }
 
 // handle does the work of ServeHTTP and says what to answer.
-func (h *Handler) handle(r *http.Request, body []byte) (int, *Message, error) {
+func (h *Handler) handle(ctx context.Context, r *http.Request, body []byte) (int, *Message, error) {
 	if r.Header.Get("x-amz-sns-rawdelivery") == "true" {
 		return http.StatusBadRequest, nil, ErrRawDelivery
 	}
@@ -146,7 +153,7 @@ func (h *Handler) handle(r *http.Request, body []byte) (int, *Message, error) {
 	if !slices.Contains(h.cfg.TopicARNs, m.TopicARN) {
 		return http.StatusForbidden, m, fmt.Errorf("sns: TopicArn %q is not accepted", clip(m.TopicARN))
 	}
-	if err := h.cfg.Verifier.Verify(r.Context(), m); err != nil {
+	if err := h.cfg.Verifier.Verify(ctx, m); err != nil {
 		if errors.Is(err, ErrCertUnavailable) {
 			return http.StatusServiceUnavailable, m, err
 		}
@@ -154,12 +161,12 @@ func (h *Handler) handle(r *http.Request, body []byte) (int, *Message, error) {
 	}
 	switch m.Type {
 	case TypeSubscriptionConfirmation:
-		return h.confirm(r.Context(), m)
+		return h.confirm(ctx, m)
 	case TypeUnsubscribeConfirmation:
 		h.log.Info("sns: unsubscribed", "topic", m.TopicARN, "messageId", m.MessageID)
 		return http.StatusOK, m, nil
 	}
-	return h.notify(r.Context(), m)
+	return h.notify(ctx, m)
 }
 
 // confirm GETs the SubscribeURL of a verified confirmation.
@@ -167,8 +174,6 @@ func (h *Handler) confirm(ctx context.Context, m *Message) (int, *Message, error
 	if err := CheckSubscribeURL(m.SubscribeURL); err != nil {
 		return http.StatusForbidden, m, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.timeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.SubscribeURL, nil)
 	if err != nil {
 		return http.StatusForbidden, m, fmt.Errorf("sns: SubscribeURL: %w", err)
@@ -188,6 +193,12 @@ func (h *Handler) confirm(ctx context.Context, m *Message) (int, *Message, error
 
 // notify reports a verified notification once.
 func (h *Handler) notify(ctx context.Context, m *Message) (int, *Message, error) {
+	// A retry arriving while the first delivery's callback still runs
+	// (it overran SNS's 15 s) waits for a later retry.
+	if !h.claim(m.MessageID) {
+		return http.StatusInternalServerError, m, fmt.Errorf("sns: message %s is being handled", clip(m.MessageID))
+	}
+	defer h.release(m.MessageID)
 	seen, err := h.cfg.Dedupe.Seen(ctx, m.MessageID)
 	if err != nil {
 		return http.StatusInternalServerError, m, fmt.Errorf("sns: dedupe: %w", err)
@@ -203,11 +214,9 @@ func (h *Handler) notify(ctx context.Context, m *Message) (int, *Message, error)
 	if n.ClientID != h.cfg.ClientID {
 		return http.StatusForbidden, m, fmt.Errorf("sns: notification for lwaClientId %q, not this client's", clip(n.ClientID))
 	}
-	cctx, cancel := context.WithTimeout(ctx, h.timeout)
-	defer cancel()
-	err = h.cfg.OnNotification(cctx, n)
+	err = h.cfg.OnNotification(ctx, n)
 	if err == nil {
-		err = cctx.Err() // returned after its deadline: SNS may have given up
+		err = ctx.Err() // returned after its deadline: SNS may have given up
 	}
 	if err != nil {
 		return http.StatusInternalServerError, m, fmt.Errorf("sns: %s %s: callback: %w", n.Type, m.MessageID, err)
@@ -217,6 +226,22 @@ func (h *Handler) notify(ctx context.Context, m *Message) (int, *Message, error)
 		h.log.Error("sns: dedupe: marking a handled message", "messageId", m.MessageID, "err", err)
 	}
 	return http.StatusOK, m, nil
+}
+
+func (h *Handler) claim(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.inFlight[id] {
+		return false
+	}
+	h.inFlight[id] = true
+	return true
+}
+
+func (h *Handler) release(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.inFlight, id)
 }
 
 // answer writes status with err's text (or "OK") and logs failures.

@@ -342,3 +342,52 @@ func TestNewHandlerValidates(t *testing.T) {
 		}
 	}
 }
+
+// A retry arriving while the first delivery's callback runs is answered
+// 500 and does not run the callback a second time.
+func TestHandlerInFlight(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	h, err := NewHandler(Config{
+		TopicARNs: []string{testTopic}, ClientID: testClientID,
+		Verifier: &Verifier{Certs: TrustCertificate(signer().cert)},
+		OnNotification: func(ctx context.Context, n *Notification) error {
+			if calls.Add(1) == 1 {
+				close(started)
+				<-release
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body := signedNotification(t, "m-1", testClientID)
+	post := func() int {
+		resp, err := http.Post(srv.URL, "text/plain", bytes.NewReader(body))
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	first := make(chan int)
+	go func() { first <- post() }()
+	<-started
+	if code := post(); code != http.StatusInternalServerError {
+		t.Errorf("concurrent retry: %d, want 500", code)
+	}
+	close(release)
+	if code := <-first; code != http.StatusOK {
+		t.Errorf("first delivery: %d", code)
+	}
+	if code := post(); code != http.StatusOK {
+		t.Errorf("later retry: %d", code)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("callback called %d times, want 1", n)
+	}
+}

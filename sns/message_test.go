@@ -66,7 +66,7 @@ func TestParseMessage(t *testing.T) {
 func TestParseMessageRefuses(t *testing.T) {
 	tests := []struct {
 		name, body, want string
-		raw             bool
+		raw              bool
 	}{
 		{"empty", "", "", true},
 		{"raw text", "hello", "", true},
