@@ -125,6 +125,8 @@ func TestParseNotificationRefuses(t *testing.T) {
 		{"order without orderInfo", drsMessage(OrderPlacedType, "c", ""), "no orderInfo"},
 		{"order without instanceId", drsMessage(OrderPlacedType, "c", `"orderInfo":{"slotId":"s"}`), "instanceId"},
 		{"bad quantity", drsMessage(OrderPlacedType, "c", `"orderInfo":{"instanceId":"i","productInfo":[{"quantity":"many"}]}`), "quantity"},
+		{"NaN quantity", drsMessage(OrderPlacedType, "c", `"orderInfo":{"instanceId":"i","productInfo":[{"quantity":"NaN"}]}`), "quantity"},
+		{"infinite quantity", drsMessage(OrderPlacedType, "c", `"orderInfo":{"instanceId":"i","productInfo":[{"quantity":"-Inf"}]}`), "quantity"},
 		{"bad delivery date", drsMessage(OrderPlacedType, "c", `"orderInfo":{"instanceId":"i","estimatedDeliveryDate":"soon"}`), "estimatedDeliveryDate"},
 		{"subscription without info", drsMessage(SubscriptionChangedType, "c", ""), "subscriptionInfo"},
 		{"slot neither", drsMessage(SubscriptionChangedType, "c", `"subscriptionInfo":{"slotsSubscriptionStatus":{"s":"yes"}}`), "slot"},
