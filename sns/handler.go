@@ -62,7 +62,8 @@ type Config struct {
 //   - 400: not an SNS message (e.g. raw message delivery) or a DRS
 //     notification it cannot read; 405: not a POST; 413: over MaxBodyBytes;
 //   - 403: a topic not configured, a bad signature, another client ID;
-//   - 500: the callback failed or timed out; 502: SNS refused the
+//   - 500: the callback failed or timed out, or still runs for an earlier
+//     delivery of the same message; 502: SNS refused the
 //     confirmation; 503: the signing certificate could not be fetched.
 //
 // Statuses 200-4xx tell SNS not to retry; 5xx make it retry.
