@@ -50,15 +50,12 @@ func randomToken(prefix string, n int) string {
 // ESP8266 log of Alpha-Amol/OmegaJar and andium/AmazonDRS
 // src/AmazonTokens.h); LWA documents at least 350 and at most 2048 bytes
 // (§2.3). 337 random bytes give 450 base64 characters: 460 in all.
-const (
-	tokenRandomBytes = 337
-	tokenLen         = len("Atza|IwEBI") + (tokenRandomBytes*8+5)/6
-)
+const tokenRandomBytes = 337
 
-// newAccessToken returns an LWA-style access token of tokenLen characters.
+// newAccessToken returns an LWA-style access token of 460 characters.
 func newAccessToken() string { return randomToken("Atza|IwEBI", tokenRandomBytes) }
 
-// newRefreshToken returns an LWA-style refresh token of tokenLen characters.
+// newRefreshToken returns an LWA-style refresh token of 460 characters.
 func newRefreshToken() string { return randomToken("Atzr|IwEBI", tokenRandomBytes) }
 
 // newAuthCode returns an authorization code shaped like LWA's: 20 letters.
@@ -74,10 +71,6 @@ func newAuthCode() string {
 
 // orderIDPrefix begins every eventInstanceId.
 const orderIDPrefix = "amzn1.dash.v2.o."
-
-// orderIDLen is the length of an eventInstanceId: the prefix and the 100
-// base64 characters of the 75 bytes "r.<uuid>.<uuid>".
-const orderIDLen = len(orderIDPrefix) + 100
 
 // newOrderID returns an eventInstanceId shaped like Amazon's (drs-api.md
 // §10.2, a real TEST_ORDER_PLACED answer in Alpha-Amol/OmegaJar's ESP8266

@@ -29,10 +29,10 @@ type RequestRecord struct {
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	// ClientID, DeviceModel and Serial name the device the request was for:
-	// the device of the access token (DRS), of the code or refresh token
-	// (token endpoint), or of scope_data (authorize, consent). They are empty
-	// when the request names no known device, for example with an unknown
-	// token.
+	// the device of the access token, expired or not (DRS), of the code or
+	// refresh token (token endpoint), or of scope_data (authorize, consent).
+	// They are empty when the request names no known device, for example
+	// with an unknown token.
 	ClientID    string `json:"clientId,omitempty"`
 	DeviceModel string `json:"deviceModel,omitempty"`
 	Serial      string `json:"serial,omitempty"`
@@ -159,11 +159,13 @@ func (s *Server) tokenDevice(r *http.Request) deviceKey {
 
 // outcomeOf names what a response says, for the request log.
 func outcomeOf(resp response) string {
+	//lint:ignore SA1008 the emulator's headers are keyed as Amazon spells them (hdrErrorType)
+	errType := resp.header[hdrErrorType]
 	switch {
 	case resp.outcome != "":
 		return resp.outcome
-	case len(resp.header[hdrErrorType]) > 0:
-		name, _, _ := strings.Cut(resp.header[hdrErrorType][0], ":")
+	case len(errType) > 0:
+		name, _, _ := strings.Cut(errType[0], ":")
 		return name
 	case resp.status >= 400:
 		return http.StatusText(resp.status)

@@ -65,10 +65,6 @@ func lwaInvalidGrant(name string) response {
 	return lwaError(http.StatusBadRequest, errInvalidGrant, "The request has an invalid grant parameter : "+name, nil)
 }
 
-func lwaInvalidClient() response {
-	return lwaError(http.StatusUnauthorized, errInvalidClient, "Client authentication failed", nil)
-}
-
 // token serves POST /auth/o2/token with a form body: the authorization_code
 // and refresh_token grants (drs-api.md §2.3). Parameters are read from the
 // body only, never from the query string; the client may authenticate with
