@@ -58,6 +58,9 @@ func (s *Server) authorize(r *http.Request) response {
 	}
 	state := q["state"]
 	sd, challenge, method, aerr := s.checkAuthRequest(q.Get)
+	if sd.model != nil {
+		noteDevice(r, deviceKey{clientID, sd.model.ID, sd.serial})
+	}
 	if aerr != nil {
 		return redirectError(redirectURI, aerr.code, aerr.desc, state)
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,7 +76,7 @@ func BenchmarkReplenishEmulator(b *testing.B) {
 // BenchmarkReplenishBareHandler is the baseline: a bare http.HandlerFunc that
 // writes a fixed JSON body, over the same loopback HTTP.
 func BenchmarkReplenishBareHandler(b *testing.B) {
-	body := []byte(`{"eventInstanceId":"amzn1.dash.v2.o.ci45xxxxxxxxxxxxxxxxxxxxxx","detailCode":"ORDER_INPROGRESS"}`)
+	body := []byte(`{"detailCode":"ORDER_INPROGRESS","eventInstanceId":"amzn1.dash.v2.o.` + strings.Repeat("x", 100) + `"}`)
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)

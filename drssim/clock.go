@@ -1,6 +1,8 @@
 package drssim
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -23,23 +25,67 @@ type dateCache struct {
 	value []string
 }
 
+// The emulator clock stays between minClock and maxClock, the years JSON
+// and RFC 3339 can write (0000 to 9999).
+var (
+	minClock = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxClock = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
 func newClock(start time.Time) *clock {
 	now := time.Now()
 	if start.IsZero() {
 		start = now
 	}
-	return &clock{start: start.Round(0).UTC(), base: now}
+	start = start.Round(0).UTC()
+	switch {
+	case start.Before(minClock):
+		start = minClock
+	case start.After(maxClock):
+		start = maxClock
+	}
+	return &clock{start: start, base: now}
 }
 
-// now returns the current emulator time.
+// now returns the current emulator time. It never goes back: the real
+// clock's monotonic reading only grows, Advance only adds, and the sum stops
+// at maxClock instead of overflowing.
 func (c *clock) now() time.Time {
-	return c.start.Add(time.Since(c.base) + time.Duration(c.offset.Load()))
+	return c.at(time.Since(c.base), c.offset.Load())
 }
 
-// advance moves the clock forward by d; negative d is ignored.
-func (c *clock) advance(d time.Duration) {
-	if d > 0 {
-		c.offset.Add(int64(d))
+// at is the emulator time elapsed real nanoseconds after creation with the
+// given offset, saturating instead of overflowing.
+func (c *clock) at(elapsed time.Duration, offset int64) time.Time {
+	d := time.Duration(math.MaxInt64)
+	if int64(elapsed) <= math.MaxInt64-offset {
+		d = elapsed + time.Duration(offset)
+	}
+	if t := c.start.Add(d); !t.After(maxClock) {
+		return t
+	}
+	return maxClock
+}
+
+// advance moves the clock forward by d and returns the new time. It refuses
+// a negative d, and a d that would overflow the clock's offset or take it
+// past maxClock, changing nothing.
+func (c *clock) advance(d time.Duration) (time.Time, error) {
+	if d < 0 {
+		return time.Time{}, fmt.Errorf("drssim: clock advance %v is negative; the emulator clock never goes back", d)
+	}
+	for {
+		off := c.offset.Load()
+		elapsed := time.Since(c.base)
+		if int64(d) > math.MaxInt64-off-int64(elapsed) {
+			return time.Time{}, fmt.Errorf("drssim: clock advance %v overflows: the emulator clock can move at most %v more", d, time.Duration(math.MaxInt64-off-int64(elapsed)))
+		}
+		if c.start.Add(elapsed + time.Duration(off) + d).After(maxClock) {
+			return time.Time{}, fmt.Errorf("drssim: clock advance %v would pass %s, the latest time the emulator clock can show", d, maxClock.Format(time.RFC3339))
+		}
+		if c.offset.CompareAndSwap(off, off+int64(d)) {
+			return c.now(), nil
+		}
 	}
 }
 
@@ -65,5 +111,7 @@ func WithClock(start time.Time) Option {
 func (s *Server) Now() time.Time { return s.clock.now() }
 
 // Advance moves the emulator clock forward by d, so that tokens, codes and
-// orders age without waiting. A negative d is ignored.
-func (s *Server) Advance(d time.Duration) { s.clock.advance(d) }
+// orders age without waiting, and returns the new time. It refuses, changing
+// nothing, a negative d (the clock never goes back) and a d that would
+// overflow the clock (about 292 years in all) or pass the end of year 9999.
+func (s *Server) Advance(d time.Duration) (time.Time, error) { return s.clock.advance(d) }

@@ -127,6 +127,7 @@ func (s *Server) consent(r *http.Request) response {
 		delete(s.st.consents, id)
 		return errorPage(http.StatusBadRequest, "This page has expired or was already used. Start the device setup again from your device's app.")
 	}
+	noteDevice(r, deviceKey{c.clientID, c.model.ID, c.serial})
 	var state []string
 	if c.hasState {
 		state = []string{c.state}

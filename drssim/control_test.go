@@ -131,10 +131,10 @@ func TestControlFaultsClockRequestsConfig(t *testing.T) {
 		wantMessage(t, e.postJSON("/_emulator/clock", body), http.StatusBadRequest, want, "")
 	}
 
-	var counts map[string]int
-	decode(t, e.get("/_emulator/requests"), &counts)
-	if len(counts) != len(drssim.EndpointNames()) || counts["replenish"] != 1 || counts["subscriptionInfo"] != 1 || counts["token"] != 0 {
-		t.Errorf("requests = %v", counts)
+	var reqs struct{ Counts map[string]int }
+	decode(t, e.get("/_emulator/requests"), &reqs)
+	if counts := reqs.Counts; len(counts) != len(drssim.EndpointNames()) || counts["replenish"] != 1 || counts["subscriptionInfo"] != 1 || counts["token"] != 0 {
+		t.Errorf("requests = %v", reqs.Counts)
 	}
 
 	var cfg drssim.Config

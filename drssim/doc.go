@@ -49,22 +49,35 @@
 //   - PKCE (RFC 7636) is optional: with a code_challenge (S256 or plain) the
 //     token exchange needs the matching code_verifier, and the client secret
 //     may be left out.
-//   - Token endpoint. Parameters are read from the form body only; HTTP Basic
-//     client authentication is not accepted. Missing parameters are
-//     invalid_request (400), an unknown client or a wrong secret is
-//     invalid_client (401), an unknown, expired, used or revoked code, or a
-//     redirect_uri different from the authorize one, is invalid_grant (400,
-//     "...invalid grant parameter : code" or ": redirect_uri"). Every
-//     invalid_grant and invalid_request carries X-Amzn-Errortype
+//   - Token endpoint. Parameters are read from the form body only, never
+//     the query string. The client authenticates with client_id and
+//     client_secret in the body or with HTTP Basic (base64 of the form-encoded
+//     client_id:client_secret, RFC 6749 §2.3.1), which LWA documents on
+//     developer.amazon.com/docs/login-with-amazon/authorization-code-grant.html
+//     (drs-api.md §10.1); a client_secret in the body beside Basic is
+//     invalid_request (RFC 6749 §2.3 allows one method), a body client_id
+//     must match Basic's, and a failed Basic authentication is a 401 with
+//     WWW-Authenticate: Basic (RFC 6749 §5.2; LWA's header is not recorded).
+//     The refresh grant may leave out the secret, as LWA documents
+//     (developer.amazon.com/docs/amazon-data-portability/use-refresh-token.html)
+//     and Amazon's Android sample does (amzn/drs-sample-android-app
+//     TokenGenerator.java): the answer then carries no refresh_token. The
+//     code exchange needs the secret unless the code was issued with PKCE.
+//     Missing parameters are invalid_request (400), an unknown client or a
+//     wrong secret is invalid_client (401), an unknown, expired, used or
+//     revoked code, or a redirect_uri different from the authorize one, is
+//     invalid_grant (400, "...invalid grant parameter : code" or
+//     ": redirect_uri"). Every invalid_grant and invalid_request carries
+//     x-amzn-ErrorType
 //     OA2InvalidRequestException:http://internal.amazon.com/coral/com.amazon.panda/.
 //     A failed exchange does not use up the code; a used code is
 //     invalid_grant and the tokens it produced stay valid.
 //   - DRS request checks run in this order: bearer token, x-amzn-type-version,
 //     x-amzn-accept-type, then path and body. A missing or unsupported version
-//     header is 400 {"message":...} with X-Amzn-Errortype
+//     header is 400 {"message":...} with x-amzn-ErrorType
 //     ValidationException:http://internal.amazon.com/coral/com.amazon.coral.validate/,
 //     as is every other malformed request. Header values must match exactly.
-//   - Replenish of an unknown slot is 404 with X-Amzn-Errortype
+//   - Replenish of an unknown slot is 404 with x-amzn-ErrorType
 //     ResourceNotFoundException:http://internal.amazon.com/coral/com.amazon.parkeraccioservice/;
 //     on every other endpoint an unknown slot is a 400 ValidationException.
 //     ORDER_INPROGRESS responses include the open order's eventInstanceId.
@@ -86,8 +99,14 @@
 //   - GetOrderInfo of an unknown eventInstanceId, or of another device's
 //     order, is a 400 ValidationException.
 //   - SlotStatus and DeviceStatus bodies must be JSON objects (form-encoded
-//     bodies are rejected) of at most 64 KiB (else 413). Dates are RFC 3339;
-//     remainingQuantityInUnit is any non-negative number, the other
+//     bodies are rejected) of at most 64 KiB (else 413). Dates are ISO 8601,
+//     as the endpoints' pages say, in the forms Amazon's clients send
+//     (drs-api.md §10.1; Amazon's Android sample CommunicationHandler.java
+//     sends "2017-04-01"): a calendar date (midnight UTC), or a date-time
+//     with or without fractional seconds and a Z, ±hh:mm or ±hhmm offset. A
+//     date-time without an offset, and other ISO 8601 forms (week or ordinal
+//     dates, reduced precision), are refused: no client is recorded sending
+//     them. remainingQuantityInUnit is any non-negative number, the other
 //     quantities non-negative integers; unknown fields are ignored.
 //   - Deregistration clears the device's subscriptions and revokes its
 //     tokens and codes; its orders stay in the order book and the device can
@@ -100,6 +119,34 @@
 //   - There are no rate limits and no throttling (none are documented); use
 //     a [Fault] with status 429 or 503 to test a client's backoff.
 //   - Unknown paths are 404 and known paths with another method 405, both
-//     with a {"message":...} body. Every response, control plane included,
-//     carries X-Amzn-Requestid (a UUID v4) and X-Amz-Date (emulator clock).
+//     with a {"message":...} body.
+//
+// # Amazon's shapes on the wire
+//
+// drs-api.md §10.2 records real answers (a 2017 ESP8266 serial log in
+// Alpha-Amol/OmegaJar, tokens in andium/AmazonDRS); the emulator copies
+// their shapes:
+//
+//   - Every response, control plane included, carries x-amzn-RequestId (a
+//     UUID; the emulator's are random version 4, Amazon's were version 1)
+//     and X-Amz-Date (emulator clock). Amazon spells x-amzn-RequestId,
+//     x-amzn-type-version and x-amzn-ErrorType so on the wire, and so does
+//     the emulator, bypassing Go's canonical X-Amzn-Requestid; a fault's
+//     header of one of these names takes the same spelling and replaces
+//     the emulator's.
+//   - An eventInstanceId is "amzn1.dash.v2.o." and the base64 of
+//     "r.<uuid>.<uuid>", 116 characters; Replenish answers
+//     {"detailCode":...,"eventInstanceId":...}, detailCode first.
+//   - Access and refresh tokens are "Atza|IwEBI" or "Atzr|IwEBI" and URL-safe
+//     base64, 460 characters; authorization codes are 20 letters.
+//
+// # Emulator clock and request log
+//
+// The clock runs in real time from its start ([WithClock]) and moves only
+// forward: [Server.Advance] refuses a negative advance, and one that would
+// overflow (about 292 years in all) or pass the end of year 9999, changing
+// nothing. The request log keeps the last 10,000 requests to Amazon's
+// endpoints ([Server.RequestLog], GET /_emulator/requests): emulator time,
+// endpoint, device and outcome, never tokens, codes, secrets or query
+// strings.
 package drssim

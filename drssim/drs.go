@@ -12,9 +12,9 @@ const typePrefix = "com.amazon.dash.replenishment."
 // X-Amzn-Errortype values of DRS errors. Only InvalidTokenException is
 // confirmed (drs-api.md §1.2); the others are the emulator's choice.
 var (
-	invalidTokenType = http.Header{"X-Amzn-Errortype": {"InvalidTokenException:http://internal.amazon.com/coral/com.amazon.parkeraccioservice/"}}
-	validationType   = http.Header{"X-Amzn-Errortype": {"ValidationException:http://internal.amazon.com/coral/com.amazon.coral.validate/"}}
-	notFoundType     = http.Header{"X-Amzn-Errortype": {"ResourceNotFoundException:http://internal.amazon.com/coral/com.amazon.parkeraccioservice/"}}
+	invalidTokenType = http.Header{hdrErrorType: {"InvalidTokenException:http://internal.amazon.com/coral/com.amazon.parkeraccioservice/"}}
+	validationType   = http.Header{hdrErrorType: {"ValidationException:http://internal.amazon.com/coral/com.amazon.coral.validate/"}}
+	notFoundType     = http.Header{hdrErrorType: {"ResourceNotFoundException:http://internal.amazon.com/coral/com.amazon.parkeraccioservice/"}}
 )
 
 // errInvalidTokenResp is the response to a missing, unknown, expired or
@@ -32,7 +32,7 @@ func newAPIVersions(input string, results ...string) *apiVersions {
 	v := &apiVersions{input: typePrefix + input}
 	for _, r := range results {
 		v.accepts = append(v.accepts, typePrefix+r)
-		v.echo = append(v.echo, http.Header{"X-Amzn-Type-Version": {typePrefix + r}})
+		v.echo = append(v.echo, http.Header{hdrTypeVersion: {typePrefix + r}})
 	}
 	return v
 }
@@ -78,6 +78,7 @@ func (s *Server) begin(r *http.Request, v *apiVersions) (drsCall, response, bool
 	if call.dev = s.st.deviceForAccess(tok, call.now); call.dev == nil {
 		return call, errInvalidTokenResp, false
 	}
+	noteDevice(r, call.dev.key)
 	tv := firstHeader(r, "X-Amzn-Type-Version")
 	switch {
 	case tv == "":

@@ -15,7 +15,9 @@ const (
 	deviceBody       = `{"mostRecentlyActiveDate":"2015-12-21T10:00:00Z"}`
 )
 
-var orderIDRe = regexp.MustCompile(`^amzn1\.dash\.v2\.o\.[a-z0-9]+$`)
+// orderIDRe matches Amazon's eventInstanceId shape: the prefix and 100
+// base64 characters (drs-api.md §10.2).
+var orderIDRe = regexp.MustCompile(`^amzn1\.dash\.v2\.o\.[A-Za-z0-9]{100}$`)
 
 // drsRaw sends a DRS call with explicit version headers ("" leaves one out).
 func (e *env) drsRaw(method, path, token, typeVersion, accept, body string) result {

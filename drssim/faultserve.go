@@ -13,22 +13,22 @@ import (
 // malformedBody is the body a Malformed fault sends: JSON cut short.
 var malformedBody = []byte(`{"eventInstanceId":`)
 
-// serveFault serves one call of endpoint ep under fault f; see [Fault] for
-// the order in which its parts apply.
-func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, ep int, h handlerFunc, f Fault, start time.Time) {
+// serveFault serves one call under fault f; see [Fault] for the order in
+// which its parts apply.
+func (s *Server) serveFault(w http.ResponseWriter, in *inflight, h handlerFunc, f Fault) {
 	what := describeFault(f)
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		select {
 		case <-t.C:
-		case <-r.Context().Done():
+		case <-in.r.Context().Done():
 			t.Stop()
-			s.logRequest(r, ep, 0, start, what+" (request cancelled)")
+			s.done(in, 0, "cancelled", what+" (request cancelled)")
 			return
 		}
 	}
 	if f.Drop == "before" {
-		s.logRequest(r, ep, 0, start, what)
+		s.done(in, 0, "dropped", what)
 		drop(w)
 		return
 	}
@@ -37,12 +37,12 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, ep int, h ha
 	case f.HTML:
 		resp = htmlFaultResponse(f)
 	case f.Status != 0:
-		resp = statusFaultResponse(ep, f)
+		resp = statusFaultResponse(in.ep, f)
 	default:
-		resp = h(r)
+		resp = h(in.r)
 	}
 	if f.Drop == "after" {
-		s.logRequest(r, ep, 0, start, what)
+		s.done(in, 0, "dropped after "+outcomeOf(resp), what)
 		drop(w)
 		return
 	}
@@ -53,7 +53,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, ep int, h ha
 		resp.body, resp.contentType = jsonPadding(f.BodySize), ctJSON
 	}
 	resp = withFaultHeaders(resp, f)
-	s.logRequest(r, ep, resp.status, start, what)
+	s.done(in, resp.status, outcomeOf(resp), what)
 	if f.Truncate {
 		s.writeTruncated(w, resp)
 		return
@@ -138,10 +138,10 @@ func withFaultHeaders(resp response, f Fault) response {
 		hdr[k] = v
 	}
 	for k, v := range f.Headers {
-		hdr.Set(k, v)
+		hdr[wireKey(k)] = []string{v}
 	}
 	if f.RetryAfter != "" {
-		hdr.Set("Retry-After", f.RetryAfter)
+		hdr["Retry-After"] = []string{f.RetryAfter}
 	}
 	if _, ok := hdr["Content-Type"]; ok {
 		resp.contentType = nil

@@ -5,18 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	mrand "math/rand/v2"
-	"strings"
 )
 
 const hexDigits = "0123456789abcdef"
 
-// newRequestID returns a random UUID version 4 for X-Amzn-Requestid. It uses
-// the fast ChaCha8 generator of math/rand/v2: request IDs need to be unique,
-// not secret.
-func newRequestID() string {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], mrand.Uint64())
-	binary.LittleEndian.PutUint64(b[8:], mrand.Uint64())
+// formatUUID writes b as a UUID version 4: 8-4-4-4-12 lower-case hex
+// digits, with the version and RFC 4122 variant bits set.
+func formatUUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	var out [36]byte
@@ -32,6 +27,16 @@ func newRequestID() string {
 	return string(out[:])
 }
 
+// newRequestID returns a random UUID version 4 for x-amzn-RequestId. It uses
+// the fast ChaCha8 generator of math/rand/v2: request IDs need to be unique,
+// not secret.
+func newRequestID() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], mrand.Uint64())
+	return formatUUID(b)
+}
+
 // randomToken returns prefix followed by n random bytes in unpadded
 // URL-safe base64, from crypto/rand: access and refresh tokens, consent IDs.
 func randomToken(prefix string, n int) string {
@@ -40,12 +45,18 @@ func randomToken(prefix string, n int) string {
 	return prefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// newAccessToken returns an LWA-style access token: "Atza|" and 360
-// characters, longer than the 350 LWA documents as the minimum.
-func newAccessToken() string { return randomToken("Atza|IwEB", 267) }
+// Token shapes. Real LWA tokens are "Atza|IwEBI" or "Atzr|IwEBI" followed by
+// URL-safe base64, about 460 characters in all (drs-api.md §10.2: the 2017
+// ESP8266 log of Alpha-Amol/OmegaJar and andium/AmazonDRS
+// src/AmazonTokens.h); LWA documents at least 350 and at most 2048 bytes
+// (§2.3). 337 random bytes give 450 base64 characters: 460 in all.
+const tokenRandomBytes = 337
 
-// newRefreshToken returns an LWA-style refresh token ("Atzr|...").
-func newRefreshToken() string { return randomToken("Atzr|IwEB", 267) }
+// newAccessToken returns an LWA-style access token of 460 characters.
+func newAccessToken() string { return randomToken("Atza|IwEBI", tokenRandomBytes) }
+
+// newRefreshToken returns an LWA-style refresh token of 460 characters.
+func newRefreshToken() string { return randomToken("Atzr|IwEBI", tokenRandomBytes) }
 
 // newAuthCode returns an authorization code shaped like LWA's: 20 letters.
 func newAuthCode() string {
@@ -58,8 +69,19 @@ func newAuthCode() string {
 	return string(b)
 }
 
-// newOrderID returns an eventInstanceId shaped like Amazon's:
-// "amzn1.dash.v2.o." and 26 random lower-case base32 characters.
+// orderIDPrefix begins every eventInstanceId.
+const orderIDPrefix = "amzn1.dash.v2.o."
+
+// newOrderID returns an eventInstanceId shaped like Amazon's (drs-api.md
+// §10.2, a real TEST_ORDER_PLACED answer in Alpha-Amol/OmegaJar's ESP8266
+// log): "amzn1.dash.v2.o." and the standard base64 of "r.<uuid>.<uuid>",
+// 116 characters in all. Those 75 bytes (r, '.', '-', hex digits) encode
+// without padding and never to '+' or '/', so the ID is safe in a URL path.
+// The UUIDs are random version 4 ones from crypto/rand.
 func newOrderID() string {
-	return "amzn1.dash.v2.o." + strings.ToLower(rand.Text())
+	var a, b [16]byte
+	_, _ = rand.Read(a[:])
+	_, _ = rand.Read(b[:])
+	raw := "r." + formatUUID(a) + "." + formatUUID(b)
+	return orderIDPrefix + base64.StdEncoding.EncodeToString([]byte(raw))
 }

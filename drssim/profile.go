@@ -89,7 +89,9 @@ func redirectError(redirectURI, code, desc string, state []string) response {
 	if len(state) > 0 {
 		v["state"] = state[:1]
 	}
-	return redirectWith(redirectURI, v)
+	resp := redirectWith(redirectURI, v)
+	resp.outcome = code
+	return resp
 }
 
 var errorPageTmpl = template.Must(template.New("error").Parse(`<!DOCTYPE html>

@@ -26,7 +26,7 @@ func (s *Server) replenish(r *http.Request) response {
 		return messageResponse(http.StatusNotFound, notFoundType, "Slot "+slotID+" does not exist for device model "+d.model.ID)
 	}
 	if o := s.st.openOrder(d, slotID, call.now); o != nil {
-		return success(vReplenish, call, replenishBody(o.ID, detailInProgress))
+		return replenished(call, o.ID, detailInProgress)
 	}
 	p, ok := d.subs[slotID]
 	if !ok { // every slot of a registered device has a product; be safe
@@ -37,17 +37,25 @@ func (s *Server) replenish(r *http.Request) response {
 	if o.Test {
 		detail = detailTest
 	}
-	return success(vReplenish, call, replenishBody(o.ID, detail))
+	return replenished(call, o.ID, detail)
 }
 
-// replenishBody builds {"eventInstanceId":id,"detailCode":detail} without
+// replenished is Replenish's 200; the request log shows the detail code.
+func replenished(call drsCall, id, detail string) response {
+	resp := success(vReplenish, call, replenishBody(id, detail))
+	resp.outcome = detail
+	return resp
+}
+
+// replenishBody builds {"detailCode":detail,"eventInstanceId":id} without
 // reflection; both strings are plain ASCII that needs no escaping.
+// detailCode comes first, as in Amazon's answers (drs-api.md §10.2).
 func replenishBody(id, detail string) []byte {
 	b := make([]byte, 0, 40+len(id)+len(detail))
-	b = append(b, `{"eventInstanceId":"`...)
-	b = append(b, id...)
-	b = append(b, `","detailCode":"`...)
+	b = append(b, `{"detailCode":"`...)
 	b = append(b, detail...)
+	b = append(b, `","eventInstanceId":"`...)
+	b = append(b, id...)
 	return append(b, `"}`...)
 }
 

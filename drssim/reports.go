@@ -33,7 +33,11 @@ func readBody(r *http.Request) (map[string]json.RawMessage, *response) {
 	return fields, nil
 }
 
-// fieldDate decodes a required ISO 8601 (RFC 3339) date string.
+// dateHint is the end of every message about a date the status endpoints
+// refuse.
+const dateHint = " must be an ISO 8601 date (2017-04-01) or date-time with an offset (2015-12-28T10:00:00Z, 2015-12-28T10:00:00.250+0100)"
+
+// fieldDate decodes a required ISO 8601 date string ([parseISODate]).
 func fieldDate(fields map[string]json.RawMessage, name string) (time.Time, string) {
 	raw, ok := fields[name]
 	if !ok || string(raw) == "null" {
@@ -41,11 +45,11 @@ func fieldDate(fields map[string]json.RawMessage, name string) (time.Time, strin
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return time.Time{}, "Field " + name + " must be an ISO 8601 date string"
+		return time.Time{}, "Field " + name + dateHint + " in a JSON string"
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, "Field " + name + " must be an ISO 8601 date such as 2015-12-28T10:00:00Z, got " + strconv.Quote(s)
+	t, ok := parseISODate(s)
+	if !ok {
+		return time.Time{}, "Field " + name + dateHint + ", got " + quoteShort(s)
 	}
 	return t, ""
 }

@@ -202,3 +202,37 @@ func TestDeregistrationKeepsOpenOrders(t *testing.T) {
 		t.Errorf("replenish after cancel = %v, want a new TEST_ORDER_PLACED", next)
 	}
 }
+
+// TestStatusISODates checks that SlotStatus and DeviceStatus take the ISO
+// 8601 dates Amazon's clients send (drs-api.md §10.1): calendar dates,
+// fractional seconds and ±hhmm offsets, and that a refusal names ISO 8601
+// dates as what is wanted.
+func TestStatusISODates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, drssim.Config{})
+	tok := e.link(drssim.LinkRequest{Serial: "SN-iso"}).AccessToken
+	body := `{"expectedReplenishmentDate":"2017-04-01","remainingQuantityInUnit":1,"originalQuantityInUnit":2,"totalQuantityOnHand":3,"lastUseDate":"2017-03-20T08:30:00.5+0000"}`
+	wantStatus(t, e.drs("POST", "/slotStatus/water-filter", tok, "slotStatus", body), 200)
+	d, _ := e.s.Device(drssim.DefaultClientID, drssim.DefaultModel, "SN-iso")
+	got := d.SlotStatuses["water-filter"]
+	if !got.ExpectedReplenishmentDate.Equal(time.Date(2017, 4, 1, 0, 0, 0, 0, time.UTC)) || !got.LastUseDate.Equal(time.Date(2017, 3, 20, 8, 30, 0, 5e8, time.UTC)) {
+		t.Errorf("stored dates %v, %v", got.ExpectedReplenishmentDate, got.LastUseDate)
+	}
+	for in, want := range map[string]time.Time{
+		"2017-04-01":                   time.Date(2017, 4, 1, 0, 0, 0, 0, time.UTC), // Amazon's Android sample
+		"2017-04-01T12:00:00.123-0200": time.Date(2017, 4, 1, 14, 0, 0, 123e6, time.UTC),
+	} {
+		wantStatus(t, e.drs("POST", "/deviceStatus", tok, "deviceStatus", `{"mostRecentlyActiveDate":"`+in+`"}`), 200)
+		d, _ = e.s.Device(drssim.DefaultClientID, drssim.DefaultModel, "SN-iso")
+		if !d.DeviceStatus.MostRecentlyActiveDate.Equal(want) {
+			t.Errorf("mostRecentlyActiveDate %q stored as %v, want %v", in, d.DeviceStatus.MostRecentlyActiveDate, want)
+		}
+	}
+	long := strings.Repeat("x", 500)
+	r := e.drs("POST", "/deviceStatus", tok, "deviceStatus", `{"mostRecentlyActiveDate":"`+long+`"}`)
+	wantMessage(t, r, 400, "mostRecentlyActiveDate must be an ISO 8601 date (2017-04-01) or date-time with an offset", validationType)
+	if strings.Contains(string(r.body), long[:100]) {
+		t.Errorf("message %s echoes the whole value", r.body)
+	}
+	wantMessage(t, e.drs("POST", "/deviceStatus", tok, "deviceStatus", `{"mostRecentlyActiveDate":"2017-04-01T12:00:00"}`), 400, `got "2017-04-01T12:00:00"`, validationType)
+}

@@ -15,8 +15,9 @@ import (
 type response struct {
 	status      int
 	contentType []string    // Content-Type value, nil for none
-	header      http.Header // extra headers, canonical keys
+	header      http.Header // extra headers, keys as [wireKey] spells them
 	body        []byte
+	outcome     string // for the request log; see [outcomeOf]
 }
 
 // handlerFunc handles one request and returns the response to write.
@@ -31,30 +32,62 @@ var (
 )
 
 // adapt turns a handler into an http.Handler: it counts the request, applies
-// an injected fault if one is due, logs the request, and writes the response
-// with the headers every emulator response carries. Logging comes before
-// writing so that a client that has its response finds the request logged.
+// an injected fault if one is due, logs and records the request, and writes
+// the response with the headers every emulator response carries. Logging
+// comes before writing so that a client that has its response finds the
+// request logged.
 func (s *Server) adapt(ep int, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		if ep != noEndpoint {
-			s.counts[ep].Add(1)
-			if f, ok := s.faults.take(ep); ok {
-				s.serveFault(w, r, ep, h, f, start)
-				return
-			}
+		if ep == noEndpoint {
+			resp := h(r)
+			s.logRequest(r, ep, resp.status, start, "")
+			s.write(w, resp)
+			return
 		}
-		resp := h(r)
-		s.logRequest(r, ep, resp.status, start, "")
+		s.counts[ep].Add(1)
+		in := s.arrive(r, ep, start)
+		if f, ok := s.faults.take(ep); ok {
+			s.serveFault(w, in, h, f)
+			return
+		}
+		resp := h(in.r)
+		s.done(in, resp.status, outcomeOf(resp), "")
 		s.write(w, resp)
 	})
+}
+
+// Amazon's spellings of its own headers on the wire (drs-api.md §10.2:
+// x-amzn-RequestId and x-amzn-type-version in real answers recorded in
+// Alpha-Amol/OmegaJar's ESP8266 log, x-amzn-ErrorType in the same era's
+// clients). Go's http.Header.Set would send X-Amzn-Requestid and so on, so
+// the emulator assigns these keys directly; Go clients still find them with
+// Header.Get, which canonicalises the keys it reads.
+const (
+	hdrRequestID   = "x-amzn-RequestId"
+	hdrTypeVersion = "x-amzn-type-version"
+	hdrErrorType   = "x-amzn-ErrorType"
+)
+
+// wireKey returns the key under which the emulator sends header k: Amazon's
+// spelling for its own headers, else the canonical form.
+func wireKey(k string) string {
+	switch k = http.CanonicalHeaderKey(k); k {
+	case "X-Amzn-Requestid":
+		return hdrRequestID
+	case "X-Amzn-Type-Version":
+		return hdrTypeVersion
+	case "X-Amzn-Errortype":
+		return hdrErrorType
+	}
+	return k
 }
 
 // stamp adds the headers Amazon sends on every response: a request ID and
 // the date (emulator clock). [Server.ServeHTTP] calls it before routing, so
 // that the router's own answers have them too.
 func (s *Server) stamp(h http.Header) {
-	h["X-Amzn-Requestid"] = []string{newRequestID()}
+	h[hdrRequestID] = []string{newRequestID()}
 	s.date(h)
 }
 

@@ -25,6 +25,7 @@ type Server struct {
 	st       *state
 	faults   faultBook
 	counts   [numEndpoints]atomic.Int64
+	reqs     requestLog
 	mux      *http.ServeMux
 	paths    *http.ServeMux // the same paths without methods, to tell 405 from 404
 

@@ -24,16 +24,16 @@ var (
 	// lwaInvalidHeaders add LWA's error type to invalid_grant and
 	// invalid_request responses.
 	lwaInvalidHeaders = http.Header{
-		"Cache-Control":    {"no-store"},
-		"Pragma":           {"no-cache"},
-		"X-Amzn-Errortype": {"OA2InvalidRequestException:http://internal.amazon.com/coral/com.amazon.panda/"},
+		"Cache-Control": {"no-store"},
+		"Pragma":        {"no-cache"},
+		hdrErrorType:    {"OA2InvalidRequestException:http://internal.amazon.com/coral/com.amazon.panda/"},
 	}
 )
 
 // tokenResponse is the token endpoint's success body.
 type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int    `json:"expires_in"`
 }
@@ -54,7 +54,7 @@ func lwaError(status int, code, desc string, header http.Header) response {
 		}
 	}
 	body, _ := json.Marshal(lwaErrorBody{desc, code}) // two strings always marshal
-	return response{status: status, contentType: ctJSONUTF8, header: header, body: body}
+	return response{status: status, contentType: ctJSONUTF8, header: header, body: body, outcome: code}
 }
 
 func lwaMissing(name string) response {
@@ -65,13 +65,10 @@ func lwaInvalidGrant(name string) response {
 	return lwaError(http.StatusBadRequest, errInvalidGrant, "The request has an invalid grant parameter : "+name, nil)
 }
 
-func lwaInvalidClient() response {
-	return lwaError(http.StatusUnauthorized, errInvalidClient, "Client authentication failed", nil)
-}
-
 // token serves POST /auth/o2/token with a form body: the authorization_code
 // and refresh_token grants (drs-api.md §2.3). Parameters are read from the
-// body only, never from the query string.
+// body only, never from the query string; the client may authenticate with
+// HTTP Basic instead of client_id and client_secret in the body.
 func (s *Server) token(r *http.Request) response {
 	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
@@ -82,32 +79,37 @@ func (s *Server) token(r *http.Request) response {
 		return lwaError(http.StatusBadRequest, errInvalidRequest, "The request body could not be parsed", nil)
 	}
 	form := r.PostForm
-	switch gt := form.Get("grant_type"); gt {
-	case "":
+	gt := form.Get("grant_type")
+	if gt == "" {
 		return lwaMissing("grant_type")
-	case "authorization_code":
-		return s.exchangeCode(form)
-	case "refresh_token":
-		return s.refreshGrant(form)
-	default:
+	}
+	if gt != "authorization_code" && gt != "refresh_token" {
 		return lwaError(http.StatusBadRequest, errUnsupportedGrantType, "The authorization grant type is not supported by the authorization server", nil)
 	}
+	cl, fail, ok := clientAuth(r, form)
+	if !ok {
+		return fail
+	}
+	if gt == "authorization_code" {
+		return s.exchangeCode(r, form, cl)
+	}
+	return s.refreshGrant(r, form, cl)
 }
 
 // exchangeCode redeems an authorization code for a refresh and an access
-// token. The code must be unexpired and unused, issued to client_id for the
+// token. The code must be unexpired and unused, issued to the client for the
 // same redirect_uri; with PKCE, code_verifier must match and the client
 // secret may be left out.
-func (s *Server) exchangeCode(form url.Values) response {
-	for _, p := range []string{"code", "client_id", "redirect_uri"} {
+func (s *Server) exchangeCode(r *http.Request, form url.Values, cl client) response {
+	for _, p := range []string{"code", "redirect_uri"} {
 		if form.Get(p) == "" {
 			return lwaMissing(p)
 		}
 	}
-	code, clientID, secret := form.Get("code"), form.Get("client_id"), form.Get("client_secret")
-	prof := s.profiles[clientID]
-	if prof == nil || (secret != "" && !prof.secretOK(secret)) {
-		return lwaInvalidClient()
+	code := form.Get("code")
+	prof := s.profiles[cl.id]
+	if prof == nil || (cl.secret != "" && !prof.secretOK(cl.secret)) {
+		return cl.invalid()
 	}
 	now := s.clock.now()
 	s.st.mu.Lock()
@@ -117,12 +119,15 @@ func (s *Server) exchangeCode(form url.Values) response {
 		delete(s.st.codes, code)
 		c = nil
 	}
+	if c != nil && c.clientID == cl.id {
+		noteDevice(r, c.dev.key)
+	}
 	switch {
-	case c == nil || c.clientID != clientID || !c.dev.registered:
+	case c == nil || c.clientID != cl.id || !c.dev.registered:
 		return lwaInvalidGrant("code")
 	case c.redirectURI != form.Get("redirect_uri"):
 		return lwaInvalidGrant("redirect_uri")
-	case secret == "" && c.challenge == "":
+	case cl.secret == "" && c.challenge == "":
 		return lwaMissing("client_secret")
 	case c.challenge != "" && form.Get("code_verifier") == "":
 		return lwaMissing("code_verifier")
@@ -131,32 +136,39 @@ func (s *Server) exchangeCode(form url.Values) response {
 	}
 	delete(s.st.codes, code)
 	return tokenOK(tokenResponse{
-		RefreshToken: s.st.issueRefresh(c.dev, clientID),
+		RefreshToken: s.st.issueRefresh(c.dev, cl.id),
 		AccessToken:  s.st.issueAccess(c.dev, now),
 	})
 }
 
-// refreshGrant issues a new access token for a refresh token and returns the
-// same refresh token (drs-api.md §2.4).
-func (s *Server) refreshGrant(form url.Values) response {
-	for _, p := range []string{"refresh_token", "client_id", "client_secret"} {
-		if form.Get(p) == "" {
-			return lwaMissing(p)
-		}
+// refreshGrant issues a new access token for a refresh token. With the
+// client secret it returns the same refresh token too (drs-api.md §2.4);
+// without it, which LWA allows, the answer carries no refresh token
+// (drs-api.md §10.1).
+func (s *Server) refreshGrant(r *http.Request, form url.Values, cl client) response {
+	rt := form.Get("refresh_token")
+	if rt == "" {
+		return lwaMissing("refresh_token")
 	}
-	rt, clientID := form.Get("refresh_token"), form.Get("client_id")
-	prof := s.profiles[clientID]
-	if prof == nil || !prof.secretOK(form.Get("client_secret")) {
-		return lwaInvalidClient()
+	prof := s.profiles[cl.id]
+	if prof == nil || (cl.secret != "" && !prof.secretOK(cl.secret)) {
+		return cl.invalid()
 	}
 	now := s.clock.now()
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	g := s.st.refresh[rt]
-	if g == nil || g.clientID != clientID || !g.dev.registered {
+	if g != nil && g.clientID == cl.id {
+		noteDevice(r, g.dev.key)
+	}
+	if g == nil || g.clientID != cl.id || !g.dev.registered {
 		return lwaInvalidGrant("refresh_token")
 	}
-	return tokenOK(tokenResponse{RefreshToken: rt, AccessToken: s.st.issueAccess(g.dev, now)})
+	out := tokenResponse{AccessToken: s.st.issueAccess(g.dev, now)}
+	if cl.secret != "" {
+		out.RefreshToken = rt
+	}
+	return tokenOK(out)
 }
 
 // tokenOK returns the token endpoint's success response.

@@ -168,7 +168,6 @@ func TestTokenErrors(t *testing.T) {
 		{"other redirect_uri", with(codeForm(code), "redirect_uri", "http://localhost:8182/callback"), 400, "invalid_grant", "The request has an invalid grant parameter : redirect_uri", true},
 		{"refresh: no refresh_token", with(refreshForm(link.RefreshToken), "refresh_token", ""), 400, "invalid_request", missing("refresh_token"), true},
 		{"refresh: no client_id", with(refreshForm(link.RefreshToken), "client_id", ""), 400, "invalid_request", missing("client_id"), true},
-		{"refresh: no client_secret", with(refreshForm(link.RefreshToken), "client_secret", ""), 400, "invalid_request", missing("client_secret"), true},
 		{"refresh: wrong secret", with(refreshForm(link.RefreshToken), "client_secret", "x"), 401, "invalid_client", "Client authentication failed", false},
 		{"refresh: unknown token", with(refreshForm(link.RefreshToken), "refresh_token", "Atzr|nope"), 400, "invalid_grant", "The request has an invalid grant parameter : refresh_token", true},
 	}
