@@ -98,12 +98,6 @@ func walkChain(err error, fn func(error) bool) bool {
 	return true
 }
 
-// redactString returns s with every one of secrets replaced, in any of the
-// forms a redactor recognises.
-func redactString(s string, secrets []string) string {
-	return newRedactor(secrets).redact(s)
-}
-
 // redactor finds secrets in text, both as they are and as a server may echo
 // them: percent-encoded (the url.QueryEscape and url.PathEscape forms, hex
 // digits in either case, '+' for a space) or escaped as in a JSON string
