@@ -50,6 +50,18 @@
 //     is code 1000 (not authenticated): nothing is stored, the device is
 //     not linked. LWA refusing the code itself (invalid_grant, e.g. an
 //     expired code) keeps its HTTP status, 400, as every other LWA error.
+//   - Amazon documents no redirects for DRS or LWA. The Client follows
+//     none: a 3xx is an error whose code is its status. For Replenish it
+//     counts as [ErrOutcomeUnknown], since a 303 See Other is the standard
+//     answer of a server that processed a POST (RFC 9110 §15.4.4), and a
+//     proxy may redirect after forwarding.
+//   - Which Replenish failures may have placed an order is not documented:
+//     anything after the connection was made except a 4xx counts as
+//     [ErrOutcomeUnknown]; a DNS failure, a refused or failed dial and a
+//     failed certificate check prove nothing was sent.
+//   - A deregistration that ends with LWA's invalid_grant counts as done
+//     (the token is revoked, which deregistering does): see
+//     [DeregisterResult].
 //   - SubscriptionInfo's Version is the one DRS names in its
 //     x-amzn-type-version header, or else the one asked for.
 package drs
