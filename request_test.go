@@ -150,10 +150,16 @@ func TestDeadlinesHold(t *testing.T) {
 	stall := newStallServer(t, f.srv.Config.Handler)
 	ep := drs.Endpoints{DRS: stall.srv.URL + "/stall", AuthURL: stall.srv.URL + "/ap/oa", TokenURL: stall.srv.URL + "/auth/o2/token"}
 	noTimeout := &http.Client{}
+	// withToken holds a valid access token, so no refresh runs under the
+	// short AttemptTimeouts below (a slow machine must not fail them).
+	withToken := func(c *drs.Client) *drs.Client {
+		c.SetToken(drs.Token{AccessToken: "Atza|stall-test", RefreshToken: testRefresh, Expiry: time.Now().Add(time.Hour)})
+		return c
+	}
 
 	t.Run("AttemptTimeout", func(t *testing.T) {
-		c := f.client(drs.WithEndpoints(ep), drs.WithHTTPClient(noTimeout),
-			drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 2, AttemptTimeout: 50 * time.Millisecond}))
+		c := withToken(f.client(drs.WithEndpoints(ep), drs.WithHTTPClient(noTimeout),
+			drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 2, AttemptTimeout: 50 * time.Millisecond})))
 		before := stall.requests.Load()
 		err := c.ReportDeviceStatus(t.Context(), drs.DeviceStatus{MostRecentlyActiveDate: time.Now()})
 		wantCode(t, err, drs.CodeTimeout)
@@ -163,8 +169,8 @@ func TestDeadlinesHold(t *testing.T) {
 		stall.waitAbandoned(t, 2)
 	})
 	t.Run("MaxElapsed cuts an attempt in flight", func(t *testing.T) {
-		c := f.client(drs.WithEndpoints(ep), drs.WithHTTPClient(noTimeout),
-			drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 3, AttemptTimeout: time.Hour, MaxElapsed: 100 * time.Millisecond}))
+		c := withToken(f.client(drs.WithEndpoints(ep), drs.WithHTTPClient(noTimeout),
+			drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 3, AttemptTimeout: time.Hour, MaxElapsed: 100 * time.Millisecond})))
 		before := stall.requests.Load()
 		_, err := c.SubscriptionInfo(t.Context())
 		wantCode(t, err, drs.CodeTimeout)
@@ -174,8 +180,8 @@ func TestDeadlinesHold(t *testing.T) {
 		stall.waitAbandoned(t, 1)
 	})
 	t.Run("stalled Replenish", func(t *testing.T) {
-		c := f.client(drs.WithEndpoints(ep), drs.WithHTTPClient(noTimeout),
-			drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 4, AttemptTimeout: 50 * time.Millisecond}))
+		c := withToken(f.client(drs.WithEndpoints(ep), drs.WithHTTPClient(noTimeout),
+			drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 4, AttemptTimeout: 50 * time.Millisecond})))
 		before := stall.requests.Load()
 		_, err := c.Replenish(t.Context(), "slot-1")
 		wantCode(t, err, drs.CodeTimeout)
