@@ -92,11 +92,9 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 	}
 	cfg := *c.oauth
 	cfg.RedirectURL = redirectURL
-	ctx, cancel := c.retry.callContext(ctx)
-	defer cancel()
 	start := c.now()
-	ot, e := retryCall(ctx, c, opExchange, func(ctx context.Context) (*oauth2.Token, time.Duration, *Error) {
-		ctx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout())
+	ot, e := retryCall(ctx, c, opExchange, func(ctx context.Context, b budget) (*oauth2.Token, time.Duration, *Error) {
+		ctx, cancel := b.attempt(ctx)
 		defer cancel()
 		start = c.now()
 		ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), code)
@@ -127,10 +125,12 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 
 // accessToken returns a valid access token, refreshing it if needed. Many
 // goroutines calling at once on an expired token cause one refresh.
-func (c *Client) accessToken(ctx context.Context) (string, error) {
+func (c *Client) accessToken(ctx context.Context, b budget) (string, error) {
 	if tok, ok := c.cachedAccess(); ok {
 		return tok, nil
 	}
+	ctx, cancel := b.call(ctx) // the wait for a shared refresh counts against MaxElapsed
+	defer cancel()
 	ch := c.refreshes.DoChan("refresh", func() (any, error) {
 		if tok, ok := c.cachedAccess(); ok { // another caller just refreshed
 			return tok, nil
@@ -188,8 +188,8 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 		ot    *oauth2.Token
 		start time.Time
 	}
-	res, rerr := retryCall(ctx, c, opRefresh, func(ctx context.Context) (result, time.Duration, *Error) {
-		ctx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout())
+	res, rerr := retryCall(ctx, c, opRefresh, func(ctx context.Context, b budget) (result, time.Duration, *Error) {
+		ctx, cancel := b.attempt(ctx)
 		defer cancel()
 		start := c.now()
 		ot, err := c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), &oauth2.Token{RefreshToken: rt}).Token()

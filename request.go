@@ -46,10 +46,8 @@ func (c *Client) call(ctx context.Context, op operation, path string, in, out an
 			return nil, &Error{Code: CodeGeneral, Op: op.name, Message: "encoding request body", Err: err}
 		}
 	}
-	ctx, cancel := c.retry.callContext(ctx)
-	defer cancel()
-	resp, e := retryCall(ctx, c, op, func(ctx context.Context) (*Response, time.Duration, *Error) {
-		return c.attempt(ctx, op, path, body)
+	resp, e := retryCall(ctx, c, op, func(ctx context.Context, b budget) (*Response, time.Duration, *Error) {
+		return c.attempt(ctx, b, op, path, body)
 	})
 	if e != nil {
 		return resp, e
@@ -70,12 +68,12 @@ func (c *Client) call(ctx context.Context, op operation, path string, in, out an
 // policy's AttemptTimeout, and reads the whole answer. It returns the
 // answer, the wait a Retry-After asked for, and the failure, classified
 // (Code, OutcomeUnknown) before it is scrubbed of secrets.
-func (c *Client) attempt(ctx context.Context, op operation, path string, body []byte) (*Response, time.Duration, *Error) {
-	access, err := c.accessToken(ctx)
+func (c *Client) attempt(ctx context.Context, b budget, op operation, path string, body []byte) (*Response, time.Duration, *Error) {
+	access, err := c.accessToken(ctx, b)
 	if err != nil {
 		return nil, 0, asError(opRefresh.name, err) // nothing was sent: the outcome is known
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.retry.attemptTimeout())
+	ctx, cancel := b.attempt(ctx)
 	defer cancel()
 	req, err := c.newRequest(ctx, op, path, body, access)
 	if err != nil {
@@ -89,8 +87,8 @@ func (c *Client) attempt(ctx context.Context, op operation, path string, body []
 		c.logCall(ctx, op, path, 0, start, e)
 		return nil, 0, e
 	}
-	b, err := readBody(hresp)
-	resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get(hdrRequestID), TypeVersion: hresp.Header.Get(hdrTypeVersion), Body: b}
+	rb, err := readBody(hresp)
+	resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get(hdrRequestID), TypeVersion: hresp.Header.Get(hdrTypeVersion), Body: rb}
 	var e *Error
 	switch {
 	case err != nil:
@@ -100,7 +98,7 @@ func (c *Client) attempt(ctx context.Context, op operation, path string, body []
 		c.logCall(ctx, op, path, hresp.StatusCode, start, nil)
 		return resp, 0, nil
 	default:
-		e = apiError(op.name, hresp, b)
+		e = apiError(op.name, hresp, rb)
 		// DRS refused the request (4xx): nothing happened. Any other
 		// status (a 5xx; a 3xx, which a 303 uses to say a POST was
 		// processed; a stray 1xx) leaves it open whether it did.

@@ -54,12 +54,61 @@ func (p RetryPolicy) attemptTimeout() time.Duration {
 	return DefaultAttemptTimeout
 }
 
-// callContext bounds ctx by MaxElapsed.
-func (p RetryPolicy) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+// budget is the time one call may take: the deadline MaxElapsed sets from
+// the call's start (zero when there is none). It is a value rather than a
+// context so the common path (a cached token, one attempt) costs one timer.
+type budget struct {
+	deadline time.Time
+	timeout  time.Duration // AttemptTimeout
+	// clientTimeout is the http.Client's Timeout, which bounds a round trip
+	// and its body read by itself.
+	clientTimeout time.Duration
+}
+
+func (p RetryPolicy) newBudget(clientTimeout time.Duration) budget {
+	b := budget{timeout: p.attemptTimeout(), clientTimeout: clientTimeout}
 	if p.MaxElapsed > 0 {
-		return context.WithTimeout(ctx, p.MaxElapsed)
+		b.deadline = time.Now().Add(p.MaxElapsed)
 	}
-	return context.WithCancel(ctx)
+	return b
+}
+
+// attempt returns ctx bounded by AttemptTimeout and the call's deadline,
+// whichever comes first. When the http.Client's own Timeout already ends
+// the attempt in time, ctx is returned as it is: no timer is spent on a
+// bound that holds anyway.
+func (b budget) attempt(ctx context.Context) (context.Context, context.CancelFunc) {
+	now := time.Now()
+	if b.clientTimeout > 0 && b.clientTimeout <= b.timeout && (b.deadline.IsZero() || !b.deadline.Before(now.Add(b.clientTimeout))) {
+		return ctx, noCancel
+	}
+	d := now.Add(b.timeout)
+	if !b.deadline.IsZero() && b.deadline.Before(d) {
+		d = b.deadline
+	}
+	return context.WithDeadline(ctx, d)
+}
+
+func noCancel() {}
+
+// call returns ctx bounded by the call's deadline, for what a call waits for
+// outside an attempt (a shared refresh).
+func (b budget) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	if b.deadline.IsZero() {
+		return ctx, noCancel
+	}
+	return context.WithDeadline(ctx, b.deadline)
+}
+
+// done reports why the call's time is up, or "" if it is not.
+func (b budget) done(ctx context.Context) string {
+	switch {
+	case ctx.Err() != nil:
+		return "the call's context is done: " + ctx.Err().Error()
+	case !b.deadline.IsZero() && !time.Now().Before(b.deadline):
+		return "MaxElapsed passed"
+	}
+	return ""
 }
 
 // tries is what a call has done so far, as shouldRetry needs it.
@@ -110,15 +159,17 @@ func shouldRetry(op operation, p RetryPolicy, t tries, e *Error) decision {
 }
 
 // retryCall runs try until it succeeds or the call must stop: the one loop
-// behind every DRS call and every LWA refresh. try makes one attempt and
-// returns its result, the wait the server asked for (Retry-After, 0 if
-// none) and its failure. ctx bounds the whole call.
-func retryCall[T any](ctx context.Context, c *Client, op operation, try func(ctx context.Context) (T, time.Duration, *Error)) (T, *Error) {
+// behind every DRS call and every LWA token call. try makes one attempt
+// within b and returns its result, the wait the server asked for
+// (Retry-After, 0 if none) and its failure. ctx and the policy's
+// MaxElapsed bound the whole call.
+func retryCall[T any](ctx context.Context, c *Client, op operation, try func(ctx context.Context, b budget) (T, time.Duration, *Error)) (T, *Error) {
 	p := c.retry
 	start := time.Now()
+	b := p.newBudget(c.hc.Timeout)
 	t := tries{n: 1}
 	for {
-		v, after, e := try(ctx)
+		v, after, e := try(ctx, b)
 		if e == nil {
 			return v, nil
 		}
@@ -136,8 +187,8 @@ func retryCall[T any](ctx context.Context, c *Client, op operation, try func(ctx
 				d = decision{reason: why}
 			}
 		}
-		if d.retry && ctx.Err() != nil {
-			d = decision{reason: "the call's context is done: " + ctx.Err().Error()}
+		if why := b.done(ctx); d.retry && why != "" {
+			d = decision{reason: why}
 		}
 		c.debugLog(ctx, "retry decision", slog.String("op", op.name), slog.Bool("retry", d.retry),
 			slog.String("reason", d.reason), slog.Duration("wait", wait))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"syscall"
@@ -92,11 +93,11 @@ func TestShouldRetry(t *testing.T) {
 // policy's MaxAttempts bounds the failures, the "Invalid token" resend does
 // not count, and a stop returns the last failure.
 func TestRetryCallCountsAttempts(t *testing.T) {
-	c := &Client{retry: RetryPolicy{MaxAttempts: 2}}
+	c := &Client{retry: RetryPolicy{MaxAttempts: 2}, hc: &http.Client{}}
 	invalid := &Error{Code: 400, StatusCode: 400, ErrorType: "InvalidTokenException"}
 	script := []*Error{invalid, {Code: 503, StatusCode: 503}, {Code: 502, StatusCode: 502}, nil}
 	n := 0
-	_, e := retryCall(t.Context(), c, opSlotStatus, func(context.Context) (int, time.Duration, *Error) {
+	_, e := retryCall(t.Context(), c, opSlotStatus, func(context.Context, budget) (int, time.Duration, *Error) {
 		e := script[n]
 		n++
 		return n, 0, e
@@ -109,10 +110,10 @@ func TestRetryCallCountsAttempts(t *testing.T) {
 // TestRetryCallStopsWhenContextEnds: a retryable failure after the call's
 // context ended is returned, not retried.
 func TestRetryCallStopsWhenContextEnds(t *testing.T) {
-	c := &Client{retry: RetryPolicy{MaxAttempts: 5}}
+	c := &Client{retry: RetryPolicy{MaxAttempts: 5}, hc: &http.Client{}}
 	ctx, cancel := context.WithCancel(t.Context())
 	n := 0
-	_, e := retryCall(ctx, c, opSlotStatus, func(context.Context) (int, time.Duration, *Error) {
+	_, e := retryCall(ctx, c, opSlotStatus, func(context.Context, budget) (int, time.Duration, *Error) {
 		n++
 		cancel()
 		return 0, 0, &Error{Code: 503, StatusCode: 503}
