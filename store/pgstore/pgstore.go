@@ -9,6 +9,9 @@
 // advisory lock so that instances starting together do not race. Saves are
 // upserts (INSERT ... ON CONFLICT DO UPDATE) committed with the server's
 // synchronous_commit setting (on by default: durable when Save returns).
+// Once the schema is up to date Open writes nothing, so a read-only
+// connection (a standby, or default_transaction_read_only=on in the URL) can
+// load tokens; its saves fail with the server's reason.
 //
 // Errors name the server (host:port/database) and the key; they never
 // contain the password or a token.
