@@ -54,7 +54,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The parse error may quote the URL, password included: say less.
-		return nil, errors.New("pgstore: cannot parse the connection URL; want postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=...")
+		return nil, errors.New("pgstore: cannot parse the connection URL; want postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=MODE")
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout

@@ -125,3 +125,15 @@ func copyFile(from, to string) error {
 	}
 	return os.Chmod(to, 0o755)
 }
+
+// requireUnwritable fails (see conditionUnmet) unless creating a file in dir
+// fails.
+func requireUnwritable(t testing.TB, dir string) {
+	t.Helper()
+	f, err := os.CreateTemp(dir, "probe-*")
+	if err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		conditionUnmet(t, "this process can still create files in "+filepath.Clean(dir))
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,16 +99,4 @@ func conditionUnmet(t testing.TB, why string) {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
-}
-
-// requireUnwritable fails (see conditionUnmet) unless creating a file in dir
-// fails.
-func requireUnwritable(t testing.TB, dir string) {
-	t.Helper()
-	f, err := os.CreateTemp(dir, "probe-*")
-	if err == nil {
-		f.Close()
-		os.Remove(f.Name())
-		conditionUnmet(t, "this process can still create files in "+filepath.Clean(dir))
-	}
 }
