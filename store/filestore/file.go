@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,7 +72,7 @@ func mapKey(k store.Key) string {
 // store. Errors about the content wrap ErrCorrupt and never quote it.
 func readFile(path string) (fileData, error) {
 	d := fileData{Version: formatVersion}
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		b, err = nil, nil
 	}
@@ -99,6 +100,49 @@ func readFile(path string) (fileData, error) {
 		d.States = make(map[string]stateEntry)
 	}
 	return d, nil
+}
+
+// readRegular reads the regular file at path, refusing a symbolic link (the
+// open does not follow it) and anything else that is not a regular file.
+func readRegular(path string) ([]byte, error) {
+	f, err := openNoFollow(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (mode %s)", path, fi.Mode())
+	}
+	return io.ReadAll(f)
+}
+
+// linkError returns an error wrapping ErrSymlink if path is a symbolic link,
+// naming where it points, and nil otherwise.
+func linkError(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return nil
+	}
+	target, _ := os.Readlink(path)
+	return fmt.Errorf("%s (to %q) %w", path, target, ErrSymlink)
+}
+
+// openNoFollow opens path like os.OpenFile without following a symbolic
+// link at path itself: one there is an error wrapping ErrSymlink.
+func openNoFollow(path string, flag int, perm fs.FileMode) (*os.File, error) {
+	if err := linkError(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, flag|oNoFollow, perm)
+	if err != nil {
+		if lerr := linkError(path); lerr != nil { // planted since the check
+			return nil, lerr
+		}
+		return nil, err
+	}
+	return f, nil
 }
 
 // describeJSONError says where the JSON is wrong without quoting any of it.

@@ -10,8 +10,20 @@
 // concurrent writers, in one process or in several, lose nothing. Readers
 // take no lock.
 //
-// The cross-process lock is flock(2) on a sibling file (tokens.json.lock) on
-// Unix. On other systems only writers within one process are serialised.
+// The cross-process lock is on a sibling file (tokens.json.lock): flock(2) on
+// Unix, LockFileEx on Windows (through github.com/gofrs/flock). Where the
+// system has no file locks (plan9, js/wasm, wasip1) only writers within one
+// process are serialised.
+//
+// Neither the token file nor the lock file may be a symbolic link: [Open]
+// refuses one with an error wrapping [ErrSymlink], and every read and lock
+// opens the file without following links, so a link planted later is refused
+// too. (A save replaces the file by rename, which would replace a link rather
+// than write to what it points to.) Directories on the path may be links.
+//
+// Loads only read the file, so they work on a read-only filesystem or in a
+// directory this process cannot write; saves there fail with an error naming
+// the path and the cause.
 //
 // A file that does not decode is never overwritten: every call fails with an
 // error wrapping [ErrCorrupt] that names the file and the key, until someone
@@ -26,6 +38,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -82,10 +95,16 @@ func DefaultPath() (string, error) {
 	return filepath.Join(dir, "amazondrs", "tokens.json"), nil
 }
 
+// ErrSymlink is wrapped by the error [Open], and every later call, return
+// when the token file or its lock file is a symbolic link.
+var ErrSymlink = errors.New("is a symbolic link; the token store refuses to follow it (give the path of the file itself)")
+
 // Open returns a Store for the file at path, creating its directory (0700)
-// if missing. The file itself is created on the first Save; an existing one
-// readable by others is made 0600. Open does not read the file, so a corrupt
-// file surfaces at the first call, naming the key.
+// if missing. The file and its lock file are created on the first Save; an
+// existing file readable by others is made 0600 (unless the filesystem is
+// read-only or the file belongs to another user: then it is left as it is).
+// Open does not read the file, so a corrupt file surfaces at the first call,
+// naming the key.
 func Open(path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("filestore: empty path")
@@ -94,24 +113,50 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filestore %s: %w", path, err)
 	}
-	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("filestore %s: is a directory, want a file path", abs)
-	} else if err == nil && fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(abs, 0o600); err != nil {
-			return nil, fmt.Errorf("filestore %s: restrict permissions: %w", abs, err)
-		}
+	if err := checkTokenFile(abs); err != nil {
+		return nil, fmt.Errorf("filestore %s: %w", abs, err)
+	}
+	if err := linkError(abs + ".lock"); err != nil {
+		return nil, fmt.Errorf("filestore %s: lock file: %w", abs, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("filestore %s: create directory: %w", abs, err)
 	}
-	s := &Store{path: abs, lockPath: abs + ".lock", now: time.Now}
-	// Create the lock file now, so an unwritable directory fails here.
-	f, err := os.OpenFile(s.lockPath, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("filestore %s: lock file: %w", abs, err)
+	return &Store{path: abs, lockPath: abs + ".lock", now: time.Now}, nil
+}
+
+// checkTokenFile refuses an existing path that is not a regular file and
+// makes one readable by others 0600, through a descriptor opened without
+// following links.
+func checkTokenFile(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return linkError(path)
+	case fi.IsDir():
+		return errors.New("is a directory, want a file path")
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("is not a regular file (mode %s)", fi.Mode())
+	case fi.Mode().Perm()&0o077 == 0:
+		return nil
 	}
-	f.Close()
-	return s, nil
+	f, err := openNoFollow(path, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	err = f.Chmod(0o600)
+	if readOnlyFS(err) || errors.Is(err, fs.ErrPermission) {
+		return nil // not ours to change; loads still work
+	}
+	if err != nil {
+		return fmt.Errorf("restrict permissions: %w", err)
+	}
+	return nil
 }
 
 // Path returns the absolute path of the token file.
@@ -224,5 +269,8 @@ func (s *Store) update(ctx context.Context, fn func(*fileData) (changed bool, er
 	if changed, err := fn(&d); err != nil || !changed {
 		return err
 	}
-	return writeFile(s.path, d)
+	if err := writeFile(s.path, d); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }

@@ -10,10 +10,17 @@ import (
 	"time"
 )
 
-// lockFile takes an exclusive flock(2) on the file at path, waiting while
-// another process (or another Store in this one) holds it, until ctx is done.
+// oNoFollow makes an open fail on a symbolic link instead of following it.
+const oNoFollow = syscall.O_NOFOLLOW
+
+// readOnlyFS reports whether err says the filesystem is mounted read-only.
+func readOnlyFS(err error) bool { return errors.Is(err, syscall.EROFS) }
+
+// lockFile takes an exclusive flock(2) on the file at path (created 0600 if
+// missing, never through a symbolic link), waiting while another process (or
+// another Store in this one) holds it, until ctx is done.
 func lockFile(ctx context.Context, path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}

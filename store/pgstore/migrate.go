@@ -42,13 +42,27 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 			`SELECT pg_advisory_xact_lock(hashtextextended('drs-store-migrate:' || coalesce(current_schema(), ''), 0))`); err != nil {
 			return fmt.Errorf("migrate: lock: %w", err)
 		}
+		// A schema already up to date needs no write, so a read-only
+		// connection (a standby, default_transaction_read_only) can load.
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass('drs_schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		var have int
+		if exists {
+			if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM drs_schema_migrations`).Scan(&have); err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+			if have == len(migrations) {
+				return nil
+			}
+		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS drs_schema_migrations (
 			version    integer     NOT NULL PRIMARY KEY,
 			applied_at timestamptz NOT NULL DEFAULT now()
 		)`); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		var have int
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM drs_schema_migrations`).Scan(&have); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}

@@ -9,6 +9,9 @@
 // advisory lock so that instances starting together do not race. Saves are
 // upserts (INSERT ... ON CONFLICT DO UPDATE) committed with the server's
 // synchronous_commit setting (on by default: durable when Save returns).
+// Once the schema is up to date Open writes nothing, so a read-only
+// connection (a standby, or default_transaction_read_only=on in the URL) can
+// load tokens; its saves fail with the server's reason.
 //
 // Errors name the server (host:port/database) and the key; they never
 // contain the password or a token.
@@ -51,7 +54,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The parse error may quote the URL, password included: say less.
-		return nil, errors.New("pgstore: cannot parse the connection URL; want postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=...")
+		return nil, errors.New("pgstore: cannot parse the connection URL; want postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=MODE")
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout

@@ -15,7 +15,11 @@
 // on a power cut or kernel crash (the database itself stays consistent).
 //
 // The file is created 0600 in a directory created 0700; SQLite gives the -wal
-// and -shm files the same permissions.
+// and -shm files the same permissions, and Open makes any of the three that
+// others may read 0600. Open refuses a path (or -wal, -shm file) that is a
+// symbolic link, and a database that holds other applications' tables
+// unless [WithOtherTables] allows them. An error about a file SQLite could not
+// open or write names the file or directory and the cause.
 package sqlitestore
 
 import (
@@ -23,9 +27,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -54,12 +56,20 @@ type Option func(*config)
 type config struct {
 	synchronous string
 	readers     int
+	otherTables bool
 }
 
 // WithSynchronousNormal sets PRAGMA synchronous=NORMAL instead of FULL: saves
 // no longer wait for an fsync, and the last commits before a power cut or
 // kernel crash may be lost (a crash of the process loses nothing).
 func WithSynchronousNormal() Option { return func(c *config) { c.synchronous = "NORMAL" } }
+
+// WithOtherTables lets [Open] use a database that also holds tables that are
+// not this store's (another application's), adding its own beside them.
+// Without it Open refuses such a database with an error wrapping
+// [ErrOtherTables]. A table named like one of the store's but not made by it
+// is refused either way.
+func WithOtherTables() Option { return func(c *config) { c.otherTables = true } }
 
 // Open opens (creating if missing) the SQLite database at path and migrates
 // its schema to the latest version. A file that is not an SQLite database, or
@@ -77,6 +87,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore %s: %w", path, err)
 	}
+	if err := restrictFiles(abs); err != nil {
+		return nil, fmt.Errorf("sqlitestore %s: %w", abs, err)
+	}
 	if err := createFile(abs); err != nil {
 		return nil, fmt.Errorf("sqlitestore %s: %w", abs, err)
 	}
@@ -87,9 +100,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.writer.SetMaxOpenConns(1)
 	s.writer.SetMaxIdleConns(1)
 	s.writer.SetConnMaxIdleTime(0)
-	if err := migrateRetryBusy(ctx, s.writer); err != nil {
+	if err := migrateRetryBusy(ctx, s.writer, cfg.otherTables); err != nil {
 		s.writer.Close()
 		return nil, s.openErr(err)
+	}
+	// SQLite made the -wal and -shm files just now, with the database's mode:
+	// check them all the same.
+	if err := restrictFiles(abs); err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("sqlitestore %s: %w", abs, err)
 	}
 	if s.reader, err = sql.Open("sqlite", dsn(abs, cfg, true)); err != nil {
 		s.writer.Close()
@@ -105,11 +124,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 // database at once race to switch it to WAL, and SQLite reports BUSY for that
 // switch without calling its busy handler, so busy_timeout alone does not
 // cover it.
-func migrateRetryBusy(ctx context.Context, db *sql.DB) error {
+func migrateRetryBusy(ctx context.Context, db *sql.DB, otherTables bool) error {
 	deadline := time.Now().Add(busyTimeout)
 	wait := 5 * time.Millisecond
 	for {
-		err := migrate(ctx, db)
+		err := migrate(ctx, db, otherTables)
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
 			return err
 		}
@@ -125,27 +144,10 @@ func migrateRetryBusy(ctx context.Context, db *sql.DB) error {
 }
 
 // isBusy reports whether err is SQLITE_BUSY (5) or one of its extended codes.
-func isBusy(err error) bool {
-	var coder interface{ Code() int }
-	return errors.As(err, &coder) && coder.Code()&0xff == 5
-}
+func isBusy(err error) bool { return sqliteCode(err) == 5 }
 
-func (s *Store) openErr(err error) error { return fmt.Errorf("sqlitestore %s: open: %w", s.path, err) }
-
-// createFile makes the directory (0700) and an empty database file (0600)
-// if they are missing, so SQLite never creates them with looser modes.
-func createFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create directory: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return f.Close()
+func (s *Store) openErr(err error) error {
+	return fmt.Errorf("sqlitestore %s: open: %w", s.path, explain(s.path, err))
 }
 
 // busyTimeout is how long a connection waits for another's lock.
@@ -177,7 +179,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) errorf(op string, k store.Key, err error) error {
-	return fmt.Errorf("sqlitestore %s: %s key %q: %w", s.path, op, k.String(), err)
+	return fmt.Errorf("sqlitestore %s: %s key %q: %w", s.path, op, k.String(), explain(s.path, err))
 }
 
 // Load returns the refresh token saved under k, or an error wrapping

@@ -26,7 +26,7 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 			redirect_url = excluded.redirect_url, expires = excluded.expires`,
 		state, ls.Key.ClientID, ls.Key.DeviceModel, ls.Key.Serial, ls.TestDevice, ls.NonLive, ls.RedirectURL, ls.Expires.UnixMicro())
 	if err != nil {
-		return fmt.Errorf("sqlitestore %s: put state for key %q: %w", s.path, ls.Key.String(), err)
+		return fmt.Errorf("sqlitestore %s: put state for key %q: %w", s.path, ls.Key.String(), explain(s.path, err))
 	}
 	return nil
 }
@@ -40,7 +40,7 @@ func (s *Store) TakeState(ctx context.Context, state string, now time.Time) (sto
 		RETURNING state, client_id, device_model, serial, test_device, non_live, redirect_url, expires`,
 		state, now.UnixMicro())
 	if err != nil {
-		return store.LoginState{}, fmt.Errorf("sqlitestore %s: take state: %w", s.path, err)
+		return store.LoginState{}, fmt.Errorf("sqlitestore %s: take state: %w", s.path, explain(s.path, err))
 	}
 	defer rows.Close()
 	var found *store.LoginState

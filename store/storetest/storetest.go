@@ -9,6 +9,12 @@
 //	}
 //
 // Run exercises the store twice: as it is, and wrapped by [store.Encrypt].
+//
+// [RunUnwritable] checks a store whose storage cannot be written (loads
+// work, saves fail naming where and why). As root permissions block nothing,
+// so [RunUnwritableChild] runs such a check in a child process as user
+// nobody, and [ReadOnlyMount] provides a read-only tmpfs where mounting is
+// allowed.
 package storetest
 
 import (
