@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/amazondrs/drs/internal/backoff"
+	"github.com/amazondrs/drs/internal/transport"
 	"github.com/amazondrs/drs/store"
 )
 
@@ -146,7 +148,7 @@ func (c *Client) accessToken(ctx context.Context, b budget) (string, error) {
 		}
 		return r.Val.(string), nil
 	case <-ctx.Done():
-		return "", &Error{Code: transportCode(ctx.Err()), Op: "RefreshToken", Message: "waiting for token refresh", Err: ctx.Err()}
+		return "", &Error{Code: transport.Code(ctx.Err()), Op: "RefreshToken", Message: "waiting for token refresh", Err: ctx.Err()}
 	}
 }
 
@@ -202,7 +204,7 @@ func (c *Client) refresh(ctx context.Context) (string, error) {
 			// Wall time, not c.now: an HTTP-date Retry-After is a moment on
 			// the server's clock, while c.now only decides token expiry
 			// (WithClock) and may be anywhere.
-			after = retryAfter(re.Response.Header.Get("Retry-After"), time.Now())
+			after = backoff.RetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
 		}
 		return result{}, after, c.tokenError(opRefresh.name, err, rt)
 	})
@@ -293,22 +295,12 @@ func (c *Client) tokenError(op string, err error, sent string) *Error {
 		if e.OAuthError == "" && e.Message == "" {
 			e.Message = "LWA token endpoint returned an error without an OAuth error body"
 		}
-	case isTransport(err):
-		e.Code, e.Err = transportCode(err), scrubURL(err)
+	case transport.IsRoundTrip(err):
+		e.Code, e.Err = transport.Code(err), transport.ScrubURL(err)
 	default:
 		e.Code, e.Message, e.Err = CodeGeneral, "LWA token response is not valid token JSON", nil
 	}
 	return c.scrub(e, sent)
-}
-
-// isTransport reports whether err came from the HTTP round trip rather than
-// from x/oauth2's decoding.
-func isTransport(err error) bool {
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) {
-		return true
-	}
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func (c *Client) debugLog(ctx context.Context, msg string, attrs ...slog.Attr) {

@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/amazondrs/drs/internal/transport"
 )
 
 // Client talks to DRS and LWA for one device. It is safe for concurrent use;
@@ -107,7 +109,7 @@ func New(clientID, clientSecret string, opts ...Option) (*Client, error) {
 		},
 		endpoints: ep,
 		hc:        hc,
-		tokenHC:   tokenHTTPClient(hc),
+		tokenHC:   transport.BufferedClient(hc),
 		now:       o.now,
 		retry:     o.retry,
 		logger:    o.logger,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+
+	"github.com/amazondrs/drs/internal/pathseg"
 )
 
 // DeregisterResult says how a deregistration ended.
@@ -44,11 +46,11 @@ func (c *Client) DeregisterDevice(ctx context.Context, deviceModel, serial strin
 // DeregisterDeviceWithResult is [Client.DeregisterDevice], also saying
 // whether Amazon had already revoked the token.
 func (c *Client) DeregisterDeviceWithResult(ctx context.Context, deviceModel, serial string) (DeregisterResult, error) {
-	m, err := pathSegment("device model", deviceModel)
+	m, err := pathseg.Escape("device model", deviceModel)
 	if err != nil {
 		return DeregisterResult{}, &Error{Code: CodeGeneral, Op: opDeregisterV1.name, Message: err.Error()}
 	}
-	s, err := pathSegment("serial", serial)
+	s, err := pathseg.Escape("serial", serial)
 	if err != nil {
 		return DeregisterResult{}, &Error{Code: CodeGeneral, Op: opDeregisterV1.name, Message: err.Error()}
 	}

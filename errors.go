@@ -1,18 +1,14 @@
 package drs
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"io"
-	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"unicode"
 
 	"golang.org/x/oauth2"
+
+	"github.com/amazondrs/drs/internal/transport"
 )
 
 // The seed library's error codes. 0 is success; 1-99 are transport failures,
@@ -22,26 +18,26 @@ const (
 	// CodeOK means no error.
 	CodeOK = 0
 	// CodeUnsupportedProtocol means the URL's scheme is not http or https.
-	CodeUnsupportedProtocol = 1
+	CodeUnsupportedProtocol = transport.UnsupportedProtocol
 	// CodeCouldNotResolveHost means the DNS lookup failed.
-	CodeCouldNotResolveHost = 6
+	CodeCouldNotResolveHost = transport.CouldNotResolveHost
 	// CodeCouldNotConnect means the connection was refused or could not be made.
-	CodeCouldNotConnect = 7
+	CodeCouldNotConnect = transport.CouldNotConnect
 	// CodePartialBody means the response body ended before its declared length.
-	CodePartialBody = 18
+	CodePartialBody = transport.PartialBody
 	// CodeTimeout means the request or the context timed out.
-	CodeTimeout = 28
+	CodeTimeout = transport.Timeout
 	// CodeTLS means the TLS handshake or the certificate check failed.
-	CodeTLS = 35
+	CodeTLS = transport.TLS
 	// CodeAborted means the context was cancelled.
-	CodeAborted = 42
+	CodeAborted = transport.Aborted
 	// CodeEmptyReply means the server closed the connection without a response.
-	CodeEmptyReply = 52
+	CodeEmptyReply = transport.EmptyReply
 	// CodeReceiveError means receiving the response failed (a connection
 	// reset, a broken pipe, ...).
-	CodeReceiveError = 56
+	CodeReceiveError = transport.ReceiveError
 	// CodeBodyTooLarge means the response body exceeds the 1 MiB cap.
-	CodeBodyTooLarge = 63
+	CodeBodyTooLarge = transport.BodyTooLarge
 	// CodeNotAuthenticated means there is no refresh token, or LWA rejected it.
 	CodeNotAuthenticated = 1000
 	// CodeLoginInProgress means a login is already running.
@@ -203,26 +199,8 @@ func (e *Error) Is(target error) bool {
 // (code 35 from the certificate check, not from a broken handshake) will
 // not be trusted on the next try either, so it is not temporary.
 func (e *Error) Temporary() bool {
-	return (e.Code > 0 && e.Code < 100 && e.Code != CodeUnsupportedProtocol && e.Code != CodeBodyTooLarge && !badCertificate(e.Err)) ||
+	return (e.Code > 0 && e.Code < 100 && e.Code != CodeUnsupportedProtocol && e.Code != CodeBodyTooLarge && !transport.BadCertificate(e.Err)) ||
 		e.StatusCode == 429 || e.StatusCode >= 500
-}
-
-// badCertificate reports whether err is a failed certificate check.
-func badCertificate(err error) bool {
-	if err == nil {
-		return false
-	}
-	var sc *scrubbedError
-	if errors.As(err, &sc) {
-		return sc.badCert
-	}
-	var (
-		certErr *tls.CertificateVerificationError
-		uaErr   x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
-	)
-	return errors.As(err, &certErr) || errors.As(err, &uaErr) || errors.As(err, &hostErr) || errors.As(err, &invErr)
 }
 
 type sentinel struct {
@@ -290,56 +268,6 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// errBodyTooLarge is returned when a response body exceeds maxBodySize.
-var errBodyTooLarge = errors.New("response body exceeds 1 MiB")
-
-// transportCode maps a failed round trip or body read to a libcurl-style code.
-func transportCode(err error) int {
-	var (
-		dnsErr *net.DNSError
-		hdrErr tls.RecordHeaderError
-		alert  tls.AlertError
-		netErr net.Error
-	)
-	switch {
-	case errors.Is(err, errBodyTooLarge):
-		return CodeBodyTooLarge
-	case errors.Is(err, context.Canceled):
-		return CodeAborted
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return CodeTimeout
-	case errors.As(err, &dnsErr):
-		return CodeCouldNotResolveHost
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return CodeCouldNotConnect
-	case badCertificate(err), errors.As(err, &hdrErr), errors.As(err, &alert), strings.Contains(err.Error(), "tls: "),
-		strings.Contains(err.Error(), "HTTP response to HTTPS client"):
-		return CodeTLS
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return CodePartialBody
-	case errors.Is(err, io.EOF):
-		return CodeEmptyReply
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return CodeReceiveError
-	case strings.Contains(err.Error(), "unsupported protocol scheme"):
-		return CodeUnsupportedProtocol
-	}
-	return CodeReceiveError
-}
-
-// neverSent reports whether err proves the request never reached the server:
-// the connection was never made (the host did not resolve, the dial was
-// refused, unreachable or timed out), or the server's certificate was not
-// trusted (the TLS handshake ends before a byte of the request is sent).
-func neverSent(err error) bool {
-	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) || badCertificate(err) {
-		return true
-	}
-	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // oauthError fills e from an LWA error response.

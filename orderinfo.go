@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/amazondrs/drs/internal/pathseg"
 )
 
 // OrderItem is one item of an order.
@@ -63,7 +65,7 @@ type OrderInfo struct {
 //
 // Amazon: https://developer.amazon.com/docs/dash/getorderinfo-endpoint.html
 func (c *Client) OrderInfo(ctx context.Context, eventInstanceID string) (*OrderInfo, error) {
-	seg, err := pathSegment("event instance ID", eventInstanceID)
+	seg, err := pathseg.Escape("event instance ID", eventInstanceID)
 	if err != nil {
 		return nil, &Error{Code: CodeGeneral, Op: opOrderInfo.name, Message: err.Error()}
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/amazondrs/drs/internal/transport"
 )
 
 // opaqueError hides its cause's text but still wraps it.
@@ -74,8 +76,8 @@ func FuzzScrubChain(f *testing.F) {
 			return
 		}
 		c := &Client{oauth: &oauth2.Config{ClientSecret: secret}}
-		e := c.scrub(&Error{Code: transportCode(orig), Op: "Test", Err: orig})
-		walkChain(e, func(x error) bool {
+		e := c.scrub(&Error{Code: transport.Code(orig), Op: "Test", Err: orig})
+		transport.WalkChain(e, func(x error) bool {
 			if strings.Contains(x.Error(), secret) {
 				t.Errorf("%T in the chain prints the secret: %q", x, x.Error())
 			}
@@ -105,6 +107,6 @@ func FuzzScrubChain(f *testing.F) {
 
 func chainHolds(err error, secret string) bool {
 	found := false
-	walkChain(err, func(x error) bool { found = strings.Contains(x.Error(), secret); return !found })
+	transport.WalkChain(err, func(x error) bool { found = strings.Contains(x.Error(), secret); return !found })
 	return found
 }

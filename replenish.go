@@ -1,6 +1,10 @@
 package drs
 
-import "context"
+import (
+	"context"
+
+	"github.com/amazondrs/drs/internal/pathseg"
+)
 
 // DetailCode says what a Replenish call did.
 type DetailCode string
@@ -35,7 +39,7 @@ type ReplenishResult struct {
 //
 // Amazon: https://developer.amazon.com/docs/dash/replenish-endpoint.html
 func (c *Client) Replenish(ctx context.Context, slotID string) (*ReplenishResult, error) {
-	seg, err := pathSegment("slot ID", slotID)
+	seg, err := pathseg.Escape("slot ID", slotID)
 	if err != nil {
 		return nil, &Error{Code: CodeGeneral, Op: opReplenish.name, Message: err.Error()}
 	}

@@ -9,9 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/amazondrs/drs/internal/backoff"
+	"github.com/amazondrs/drs/internal/transport"
 )
 
 // Response is what every DRS call keeps of Amazon's answer, for fields the
@@ -82,17 +83,17 @@ func (c *Client) attempt(ctx context.Context, b budget, op operation, path strin
 	start := time.Now()
 	hresp, err := c.hc.Do(req)
 	if err != nil {
-		e := &Error{Code: transportCode(err), Op: op.name, Err: scrubURL(err), OutcomeUnknown: !op.idempotent && !neverSent(err)}
+		e := &Error{Code: transport.Code(err), Op: op.name, Err: transport.ScrubURL(err), OutcomeUnknown: !op.idempotent && !transport.NeverSent(err)}
 		e = c.scrub(e, access)
 		c.logCall(ctx, op, path, 0, start, e)
 		return nil, 0, e
 	}
-	rb, err := readBody(hresp)
+	rb, err := transport.ReadBody(hresp)
 	resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get(hdrRequestID), TypeVersion: hresp.Header.Get(hdrTypeVersion), Body: rb}
 	var e *Error
 	switch {
 	case err != nil:
-		e = &Error{Code: transportCode(err), Op: op.name, StatusCode: hresp.StatusCode, RequestID: resp.RequestID,
+		e = &Error{Code: transport.Code(err), Op: op.name, StatusCode: hresp.StatusCode, RequestID: resp.RequestID,
 			Message: "reading response body", Err: err, OutcomeUnknown: !op.idempotent}
 	case hresp.StatusCode >= 200 && hresp.StatusCode <= 299:
 		c.logCall(ctx, op, path, hresp.StatusCode, start, nil)
@@ -109,7 +110,7 @@ func (c *Client) attempt(ctx context.Context, b budget, op operation, path strin
 	}
 	e = c.scrub(e, access)
 	c.logCall(ctx, op, path, hresp.StatusCode, start, e)
-	return resp, retryAfter(hresp.Header.Get("Retry-After"), time.Now()), e
+	return resp, backoff.RetryAfter(hresp.Header.Get("Retry-After"), time.Now()), e
 }
 
 func (c *Client) newRequest(ctx context.Context, op operation, path string, body []byte, access string) (*http.Request, error) {
@@ -195,21 +196,6 @@ func asError(op string, err error) *Error {
 	return &Error{Code: CodeGeneral, Op: op, Err: err}
 }
 
-// scrubURL drops the query string from a *url.Error; DRS URLs hold no
-// secrets, but a caller-supplied base URL might.
-func scrubURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil && (u.RawQuery != "" || u.User != nil) {
-			u.RawQuery, u.User = "", nil
-			cp := *ue
-			cp.URL = u.String()
-			return &cp
-		}
-	}
-	return err
-}
-
 func (c *Client) logCall(ctx context.Context, op operation, path string, status int, start time.Time, e *Error) {
 	l := c.log()
 	if l == nil {
@@ -221,26 +207,4 @@ func (c *Client) logCall(ctx context.Context, op operation, path string, status 
 		attrs = append(attrs, slog.Int("code", e.Code), slog.String("error", e.Error()))
 	}
 	l.LogAttrs(ctx, slog.LevelDebug, "drs: call", attrs...)
-}
-
-// maxSegmentLen bounds a slot ID or event instance ID. Amazon documents 255
-// characters for eventInstanceId and nothing for slot IDs; 255 is used for
-// both (drs-api.md §3.1).
-const maxSegmentLen = 255
-
-// pathSegment validates one path part and escapes it so it reaches the server
-// as exactly one segment: '/', '?', '#', '%' and spaces are percent-encoded,
-// and "." and ".." are encoded too so no one cleans them away.
-func pathSegment(what, s string) (string, error) {
-	switch {
-	case s == "":
-		return "", errors.New(what + " is empty")
-	case len(s) > maxSegmentLen:
-		return "", errors.New(what + " is longer than 255 bytes")
-	case !utf8.ValidString(s):
-		return "", errors.New(what + " is not valid UTF-8")
-	case strings.Trim(s, ".") == "":
-		return strings.ReplaceAll(s, ".", "%2E"), nil
-	}
-	return url.PathEscape(s), nil
 }

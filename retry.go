@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math"
-	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/amazondrs/drs/internal/backoff"
+	"github.com/amazondrs/drs/internal/transport"
 )
 
 // RetryPolicy bounds how long one call may take and how a Client repeats
@@ -148,7 +146,7 @@ func shouldRetry(op operation, p RetryPolicy, t tries, e *Error) decision {
 		return decision{reason: "DRS refused a freshly refreshed access token"}
 	case t.n >= p.MaxAttempts:
 		return decision{reason: "MaxAttempts reached"}
-	case !op.idempotent && e.Err != nil && neverSent(e.Err) && e.Temporary():
+	case !op.idempotent && e.Err != nil && transport.NeverSent(e.Err) && e.Temporary():
 		return decision{retry: true, reason: "the request never reached the server (" + e.summary() + ")"}
 	case !op.idempotent:
 		return decision{reason: "the request may have reached the server; " + op.name + " is never sent twice (" + e.summary() + ")"}
@@ -221,7 +219,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // non-empty when the policy forbids waiting that long. It compares without
 // overflow, however large after is.
 func (p RetryPolicy) nextWait(n int, after, elapsed time.Duration) (wait time.Duration, why string) {
-	wait = max(backoff(p, n), after)
+	wait = max(backoff.Delay(p.BaseDelay, p.MaxDelay, n), after)
 	switch {
 	case p.MaxDelay > 0 && wait > p.MaxDelay:
 		return wait, "the server asks to wait longer than MaxDelay"
@@ -229,43 +227,4 @@ func (p RetryPolicy) nextWait(n int, after, elapsed time.Duration) (wait time.Du
 		return wait, "the wait would pass MaxElapsed"
 	}
 	return wait, ""
-}
-
-// backoff returns the wait before retry n (n ≥ 1): exponential with full
-// jitter, capped by MaxDelay.
-func backoff(p RetryPolicy, n int) time.Duration {
-	if p.BaseDelay <= 0 {
-		return 0
-	}
-	d := time.Duration(math.MaxInt64)
-	if n-1 < 63 && p.BaseDelay <= d>>(n-1) {
-		d = p.BaseDelay << (n - 1)
-	}
-	if p.MaxDelay > 0 && d > p.MaxDelay {
-		d = p.MaxDelay
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// retryAfter parses a Retry-After header (seconds or an HTTP date); 0 if
-// absent or unparseable.
-func retryAfter(h string, now time.Time) time.Duration {
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil || errors.Is(err, strconv.ErrRange) {
-		switch {
-		case s < 0:
-			return 0
-		case s > int(math.MaxInt64/time.Second): // would overflow: as good as forever
-			return math.MaxInt64
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/amazondrs/drs/internal/backoff"
 )
 
 // FuzzRetryAfter checks the Retry-After parser and the retry wait built on
@@ -45,18 +47,18 @@ func FuzzRetryAfter(f *testing.F) {
 		return time.Duration(v)
 	}
 	f.Fuzz(func(t *testing.T, h string, n uint8, base, maxDelay, maxElapsed, elapsed int64) {
-		after := retryAfter(h, now)
+		after := backoff.RetryAfter(h, now)
 		if after < 0 {
-			t.Fatalf("retryAfter(%q) = %v < 0", h, after)
+			t.Fatalf("backoff.RetryAfter(%q) = %v < 0", h, after)
 		}
 		if s, ok := new(big.Int).SetString(strings.TrimPrefix(strings.TrimSpace(h), "+"), 10); ok && h != "" && s.Sign() >= 0 {
 			if _, err := strconv.Atoi(strings.TrimSpace(h)); err == nil || !s.IsInt64() {
 				want := new(big.Int).Mul(s, big.NewInt(int64(time.Second)))
 				if want.IsInt64() && after != time.Duration(want.Int64()) {
-					t.Fatalf("retryAfter(%q) = %v, want %v", h, after, time.Duration(want.Int64()))
+					t.Fatalf("backoff.RetryAfter(%q) = %v, want %v", h, after, time.Duration(want.Int64()))
 				}
 				if !want.IsInt64() && after != math.MaxInt64 {
-					t.Fatalf("retryAfter(%q) = %v, want the longest wait", h, after)
+					t.Fatalf("backoff.RetryAfter(%q) = %v, want the longest wait", h, after)
 				}
 			}
 		}

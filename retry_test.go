@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amazondrs/drs/internal/transport"
 )
 
 // TestShouldRetry is the table of the Client's one retry decision.
@@ -22,7 +24,7 @@ func TestShouldRetry(t *testing.T) {
 	noHost := &url.Error{Op: "Post", URL: "https://x", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}
 	reset := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}
 	invalidToken := &Error{Code: 400, StatusCode: 400, ErrorType: "InvalidTokenException", Message: "Invalid token"}
-	transport := func(err error) *Error { return &Error{Code: transportCode(err), Err: err} }
+	failed := func(err error) *Error { return &Error{Code: transport.Code(err), Err: err} }
 	status := func(code int) *Error { return &Error{Code: code, StatusCode: code} }
 	for _, tc := range []struct {
 		name string
@@ -31,7 +33,7 @@ func TestShouldRetry(t *testing.T) {
 		e    *Error
 		want decision
 	}{
-		{"cancelled", opSlotStatus, tries{n: 1}, transport(context.Canceled),
+		{"cancelled", opSlotStatus, tries{n: 1}, failed(context.Canceled),
 			decision{reason: "the call was cancelled"}},
 		{"invalid token: refresh once", opReplenish, tries{n: 1}, invalidToken,
 			decision{retry: true, refresh: true, reason: "DRS refused the access token: refresh once and resend"}},
@@ -53,29 +55,29 @@ func TestShouldRetry(t *testing.T) {
 			decision{reason: "not a temporary failure (code 404, HTTP 404)"}},
 		{"307 not retried", opSlotStatus, tries{n: 1}, status(307),
 			decision{reason: "not a temporary failure (code 307, HTTP 307)"}},
-		{"reset retried when safe", opDeviceStatus, tries{n: 1}, transport(reset),
+		{"reset retried when safe", opDeviceStatus, tries{n: 1}, failed(reset),
 			decision{retry: true, reason: "temporary failure (code 56)"}},
-		{"Replenish: connection refused is resent", opReplenish, tries{n: 1}, transport(refused),
+		{"Replenish: connection refused is resent", opReplenish, tries{n: 1}, failed(refused),
 			decision{retry: true, reason: "the request never reached the server (code 7)"}},
-		{"Replenish: unknown host is resent", opReplenish, tries{n: 1}, transport(noHost),
+		{"Replenish: unknown host is resent", opReplenish, tries{n: 1}, failed(noHost),
 			decision{retry: true, reason: "the request never reached the server (code 6)"}},
-		{"Replenish: reset is not", opReplenish, tries{n: 1}, transport(reset),
+		{"Replenish: reset is not", opReplenish, tries{n: 1}, failed(reset),
 			decision{reason: "the request may have reached the server; Replenish is never sent twice (code 56)"}},
 		{"Replenish: 503 is not", opReplenish, tries{n: 1}, status(503),
 			decision{reason: "the request may have reached the server; Replenish is never sent twice (code 503, HTTP 503)"}},
-		{"Replenish: timeout is not", opReplenish, tries{n: 1}, transport(context.DeadlineExceeded),
+		{"Replenish: timeout is not", opReplenish, tries{n: 1}, failed(context.DeadlineExceeded),
 			decision{reason: "the request may have reached the server; Replenish is never sent twice (code 28)"}},
-		{"Replenish: empty reply is not", opReplenish, tries{n: 1}, transport(io.EOF),
+		{"Replenish: empty reply is not", opReplenish, tries{n: 1}, failed(io.EOF),
 			decision{reason: "the request may have reached the server; Replenish is never sent twice (code 52)"}},
-		{"Replenish: refused, out of attempts", opReplenish, tries{n: 3}, transport(refused),
+		{"Replenish: refused, out of attempts", opReplenish, tries{n: 3}, failed(refused),
 			decision{reason: "MaxAttempts reached"}},
-		{"exchange: refused is resent", opExchange, tries{n: 1}, transport(refused),
+		{"exchange: refused is resent", opExchange, tries{n: 1}, failed(refused),
 			decision{retry: true, reason: "the request never reached the server (code 7)"}},
 		{"exchange: 500 is not", opExchange, tries{n: 1}, status(500),
 			decision{reason: "the request may have reached the server; Exchange is never sent twice (code 500, HTTP 500)"}},
 		{"refresh: 500 retried", opRefresh, tries{n: 1}, status(500),
 			decision{retry: true, reason: "temporary failure (code 500, HTTP 500)"}},
-		{"body too large", opSlotStatus, tries{n: 1}, transport(errBodyTooLarge),
+		{"body too large", opSlotStatus, tries{n: 1}, failed(transport.ErrBodyTooLarge),
 			decision{reason: "not a temporary failure (code 63)"}},
 		{"general error", opSlotStatus, tries{n: 1}, &Error{Code: CodeGeneral, Message: "not JSON"},
 			decision{reason: "not a temporary failure (code 1010)"}},

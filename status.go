@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/amazondrs/drs/internal/pathseg"
 )
 
 // SlotStatus reports how full one slot is. DRS requires every field.
@@ -54,7 +56,7 @@ func (s SlotStatus) MarshalJSON() ([]byte, error) {
 //
 // Amazon: https://developer.amazon.com/docs/dash/slotstatus-endpoint.html
 func (c *Client) ReportSlotStatus(ctx context.Context, slotID string, s SlotStatus) error {
-	seg, err := pathSegment("slot ID", slotID)
+	seg, err := pathseg.Escape("slot ID", slotID)
 	if err == nil {
 		err = s.validate()
 	}

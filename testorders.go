@@ -1,6 +1,10 @@
 package drs
 
-import "context"
+import (
+	"context"
+
+	"github.com/amazondrs/drs/internal/pathseg"
+)
 
 // NoOrderInProgress is the orderStatus DRS documents after a cancellation.
 const NoOrderInProgress = "NO_ORDER_IN_PROGRESS"
@@ -29,7 +33,7 @@ type CancelTestOrdersResult struct {
 //
 // Amazon: https://developer.amazon.com/docs/dash/canceltestorder-endpoint.html
 func (c *Client) CancelTestOrder(ctx context.Context, slotID string) (*CancelTestOrdersResult, error) {
-	seg, err := pathSegment("slot ID", slotID)
+	seg, err := pathseg.Escape("slot ID", slotID)
 	if err != nil {
 		return nil, &Error{Code: CodeGeneral, Op: opCancelTestOrders.name, Message: err.Error()}
 	}

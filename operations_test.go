@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amazondrs/drs"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amazondrs/drs"
 )
 
 const pfx = "com.amazon.dash.replenishment."

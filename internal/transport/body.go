@@ -1,0 +1,64 @@
+package transport
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// MaxBodySize caps every response body the Client reads.
+const MaxBodySize = 1 << 20
+
+// ErrBodyTooLarge is returned when a response body exceeds MaxBodySize.
+var ErrBodyTooLarge = errors.New("response body exceeds 1 MiB")
+
+// ReadBody reads and closes resp.Body, failing with ErrBodyTooLarge past
+// MaxBodySize.
+func ReadBody(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	if resp.ContentLength > MaxBodySize {
+		return nil, ErrBodyTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxBodySize {
+		return nil, ErrBodyTooLarge
+	}
+	return b, nil
+}
+
+// BufferingTransport reads each response body in full (with the size cap)
+// before handing the response on, so that golang.org/x/oauth2, which flattens
+// body-read errors into strings, sees either a complete body or a round-trip
+// error that keeps its cause for Code.
+type BufferingTransport struct{ base http.RoundTripper }
+
+// RoundTrip sends req through the base transport and buffers the body.
+func (t BufferingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ReadBody(resp)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	return resp, nil
+}
+
+// BufferedClient returns a copy of hc whose transport buffers bodies (see
+// BufferingTransport).
+func BufferedClient(hc *http.Client) *http.Client {
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	cp := *hc
+	cp.Transport = BufferingTransport{base: base}
+	return &cp
+}
