@@ -17,7 +17,9 @@ import (
 	"testing"
 )
 
-func urlErr(err error) error { return &url.Error{Op: "Post", URL: "https://drs.example/replenish/x", Err: err} }
+func urlErr(err error) error {
+	return &url.Error{Op: "Post", URL: "https://drs.example/replenish/x", Err: err}
+}
 
 func opErr(op string, errno syscall.Errno) error {
 	return &net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(op, errno)}
