@@ -50,6 +50,9 @@
 //     is code 1000 (not authenticated): nothing is stored, the device is
 //     not linked. LWA refusing the code itself (invalid_grant, e.g. an
 //     expired code) keeps its HTTP status, 400, as every other LWA error.
+//   - An access token counts as expired a minute before LWA's expires_in
+//     says (the seed refreshed 5 s early): a call in flight must not
+//     carry a token that expires on the way.
 //   - Amazon documents no redirects for DRS or LWA. The Client follows
 //     none: a 3xx is an error whose code is its status. For Replenish it
 //     counts as [ErrOutcomeUnknown], since a 303 See Other is the standard
