@@ -72,7 +72,7 @@ link URL and curl lines to try.`,
 	fl.StringVar(&opts.Listen, "listen", fleet.DefaultListen, "host:port of the public listener (device API, /livez, /readyz)")
 	fl.StringVar(&opts.AdminListen, "admin-listen", fleet.DefaultAdminListen, "host:port of the admin listener (admin API, /metrics)")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "URL browsers and Amazon reach (default http://<listen> on loopback; required otherwise)")
-	fl.StringVar(&opts.DB, "db", "", "database: "+db.Forms+" (env "+EnvDB+")")
+	cmd.PersistentFlags().StringVar(&opts.DB, "db", "", "database: "+db.Forms+" (env "+EnvDB+")")
 	fl.StringArrayVar(&opts.SNSTopics, "sns-topic-arn", nil, "SNS topic whose notifications are accepted (repeatable)")
 	fl.StringVar(&opts.TLSCert, "tls-cert", "", "TLS certificate file (optional: a proxy usually terminates TLS)")
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "TLS key file")
@@ -202,8 +202,8 @@ func logger(f *cmdutil.Factory) *slog.Logger {
 var errSim = errors.New("--sim makes its own database, emulator and secrets")
 
 func checkSimFlags(opts *Options) error {
-	if opts.dbChanged || opts.Factory.EmulatorHost() != "" || opts.PublicURL != "" {
-		return cmdutil.FlagErrorf("%v: drop --db, --emulator and --public-url", errSim)
+	if opts.dbChanged || opts.PublicURL != "" {
+		return cmdutil.FlagErrorf("%v: drop --db and --public-url (--emulator and DRS_EMULATOR_HOST are ignored)", errSim)
 	}
 	return nil
 }
