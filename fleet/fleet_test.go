@@ -332,6 +332,14 @@ func TestBadInput(t *testing.T) {
 		code, b := do(t, "POST", url, adminToken, tt.body, tt.header...)
 		wantError(t, tt.name, code, b, tt.status, tt.code, tt.msg)
 	}
+	for _, tt := range []struct{ method, url, allow string }{
+		{"PUT", url, "GET, HEAD, POST"},
+		{"POST", s.public + "/v1/device", "GET, HEAD"},
+		{"PATCH", url + "/dev_x", "DELETE, GET, HEAD"},
+	} {
+		code, b := do(t, tt.method, tt.url, adminToken, "")
+		wantError(t, tt.method+" "+tt.url, code, b, http.StatusMethodNotAllowed, "method_not_allowed", tt.allow[:3])
+	}
 	// A flood: the burst passes, the rest is 429 with Retry-After (the
 	// clock is frozen, so the bucket never refills).
 	dev := s.provision("S1")

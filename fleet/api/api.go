@@ -81,29 +81,27 @@ func New(cfg Config) *API {
 // Public returns the public listener's handler: the device API and the
 // health endpoints.
 func (a *API) Public() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /livez", a.livez)
-	mux.HandleFunc("GET /readyz", a.readyz)
-	mux.Handle("GET /v1/device", a.device(a.getDevice))
-	mux.HandleFunc("/", notFound)
-	return observe("public", mux, a.cfg.Logger, a.cfg.Metrics, a.cfg.Now)
+	rt := newRoutes()
+	rt.handle("GET /livez", http.HandlerFunc(a.livez))
+	rt.handle("GET /readyz", http.HandlerFunc(a.readyz))
+	rt.handle("GET /v1/device", a.device(a.getDevice))
+	return observe("public", rt.handler(), a.cfg.Logger, a.cfg.Metrics, a.cfg.Now)
 }
 
 // Admin returns the admin listener's handler; extra (such as /metrics) is
 // mounted beside the admin API, without admin authentication.
 func (a *API) Admin(extra map[string]http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("POST /admin/v1/devices", a.admin(a.provision))
-	mux.Handle("GET /admin/v1/devices", a.admin(a.listDevices))
-	mux.Handle("GET /admin/v1/devices/{id}", a.admin(a.adminGetDevice))
-	mux.Handle("DELETE /admin/v1/devices/{id}", a.admin(a.deleteDevice))
-	mux.Handle("POST /admin/v1/devices/{id}/device-token", a.admin(a.rotateToken))
-	mux.Handle("POST /admin/v1/devices/{id}/link-url", a.admin(a.newLinkURL))
+	rt := newRoutes()
+	rt.handle("POST /admin/v1/devices", a.admin(a.provision))
+	rt.handle("GET /admin/v1/devices", a.admin(a.listDevices))
+	rt.handle("GET /admin/v1/devices/{id}", a.admin(a.adminGetDevice))
+	rt.handle("DELETE /admin/v1/devices/{id}", a.admin(a.deleteDevice))
+	rt.handle("POST /admin/v1/devices/{id}/device-token", a.admin(a.rotateToken))
+	rt.handle("POST /admin/v1/devices/{id}/link-url", a.admin(a.newLinkURL))
 	for pattern, h := range extra {
-		mux.Handle(pattern, h)
+		rt.handle(pattern, h)
 	}
-	mux.HandleFunc("/", notFound)
-	return observe("admin", mux, a.cfg.Logger, a.cfg.Metrics, a.cfg.Now)
+	return observe("admin", rt.handler(), a.cfg.Logger, a.cfg.Metrics, a.cfg.Now)
 }
 
 func notFound(w http.ResponseWriter, _ *http.Request) {
