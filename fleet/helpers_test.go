@@ -48,7 +48,6 @@ type server struct {
 	public  string
 	admin   string
 	stop    func() error
-	stopped bool
 }
 
 type option func(*fleet.Config)
@@ -85,13 +84,14 @@ func start(t *testing.T, path string, opts ...option) *server {
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 	s := &server{t: t, srv: srv, path: path, logs: logs, public: "http://" + srv.Addr(), admin: "http://" + srv.AdminAddr()}
+	var once sync.Once
+	var stopErr error
 	s.stop = func() error {
-		if s.stopped {
-			return nil
-		}
-		s.stopped = true
-		cancel()
-		return <-done
+		once.Do(func() {
+			cancel()
+			stopErr = <-done
+		})
+		return stopErr
 	}
 	t.Cleanup(func() {
 		if err := s.stop(); err != nil {

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -190,4 +193,73 @@ func TestSIGTERMDrains(t *testing.T) {
 	if code, _ := do(t, "GET", s.public+"/v1/device", dev.DeviceToken, ""); code != http.StatusOK {
 		t.Errorf("the device after SIGTERM and restart: %d", code)
 	}
+}
+
+// TestDrainFinishesInFlight starts a request, stops the server while its
+// body is still arriving, and checks that the request is answered in full
+// and kept: Run waits for it before returning.
+func TestDrainFinishesInFlight(t *testing.T) {
+	t.Parallel()
+	s := start(t, "")
+	addr := strings.TrimPrefix(s.admin, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"model":"M","serial":"inflight"}`
+	head := "POST /admin/v1/devices HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + adminToken +
+		"\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	// 100 Continue comes when the handler starts reading the body: the
+	// request is in flight.
+	br := bufio.NewReader(conn)
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("want 100 Continue, got %v, %v", resp, err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stop() }()
+	// Wait until the server has closed its listener: it is draining.
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		select {
+		case <-t.Context().Done():
+			t.Fatal("the server never stopped listening")
+		default:
+		}
+	}
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatalf("%v; server log:\n%s", err, s.logs)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the in-flight request got no answer: %v", err)
+	}
+	dev := decode[api.AdminDevice](t, mustRead(t, resp.Body))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the in-flight request: %d", resp.StatusCode)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Run after draining: %v", err)
+	}
+	s = start(t, s.path)
+	if code, _ := do(t, "GET", s.public+"/v1/device", dev.DeviceToken, ""); code != http.StatusOK {
+		t.Errorf("the device created while draining: %d after a restart", code)
+	}
+}
+
+func mustRead(t *testing.T, r io.ReadCloser) []byte {
+	t.Helper()
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
