@@ -41,13 +41,13 @@ func (l *logBuffer) String() string {
 
 // server is a fleet server running on loopback for one test.
 type server struct {
-	t       *testing.T
-	srv     *fleet.Server
-	path    string
-	logs    *logBuffer
-	public  string
-	admin   string
-	stop    func() error
+	t      *testing.T
+	srv    *fleet.Server
+	path   string
+	logs   *logBuffer
+	public string
+	admin  string
+	stop   func() error
 }
 
 type option func(*fleet.Config)
