@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 func publicURL(given, listen string, tls bool) (string, error) {
 	if given == "" {
 		host, _, _ := net.SplitHostPort(listen)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 			return "", fmt.Errorf("fleet: --public-url is required when --listen is not on loopback (listening on %s)", listen)
 		}
 		scheme := "http"

@@ -101,14 +101,12 @@ func TestIsolation(t *testing.T) {
 	if code, _ := do(t, "GET", s.public+"/v1/device", b.DeviceToken, ""); code != http.StatusOK {
 		t.Errorf("B after rotating A's token: %d", code)
 	}
-	for _, path := range []string{"/admin/v1/devices/dev_nosuchdevice00000000", "/admin/v1/devices/dev_nosuchdevice00000000/device-token",
-		"/admin/v1/devices/dev_nosuchdevice00000000/link-url"} {
-		method := "POST"
-		if !strings.Contains(path, "-") || strings.HasSuffix(path, "0000") {
-			method = "GET"
-		}
-		code, body := do(t, method, s.admin+path, adminToken, "")
-		wantError(t, method+" "+path, code, body, http.StatusNotFound, api.CodeNotFound, "no such device")
+	const missing = "/admin/v1/devices/dev_nosuchdevice00000000"
+	for _, tt := range []struct{ method, path string }{
+		{"GET", missing}, {"DELETE", missing}, {"POST", missing + "/device-token"}, {"POST", missing + "/link-url"},
+	} {
+		code, body := do(t, tt.method, s.admin+tt.path, adminToken, "")
+		wantError(t, tt.method+" "+tt.path, code, body, http.StatusNotFound, api.CodeNotFound, "no such device")
 	}
 	code, body := do(t, "GET", s.public+"/v1/devices/"+b.ID, a.DeviceToken, "")
 	wantError(t, "a device path that is not the device API's", code, body, http.StatusNotFound, api.CodeNotFound, "no such endpoint")
