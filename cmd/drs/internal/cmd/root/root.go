@@ -9,6 +9,7 @@ import (
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/login"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/orderinfo"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/replenish"
+	"github.com/amazondrs/drs/cmd/drs/internal/cmd/serve"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/sim"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/slotstatus"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/subscription"
@@ -68,5 +69,6 @@ library's error code.`,
 		c.GroupID = "emulator"
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(serve.NewCmdServe(f, nil))
 	return cmd
 }

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDeviceTokens(t *testing.T) {
+	t.Parallel()
+	id := newDeviceID()
+	tok, hash := newDeviceToken(id)
+	if got := tokenDeviceID(tok); got != id {
+		t.Fatalf("tokenDeviceID(a fresh token) = %q, want %q", got, id)
+	}
+	last := "A"
+	if strings.HasSuffix(tok, "A") {
+		last = "B"
+	}
+	if !equalHash(tok, hash) || equalHash(tok+"x", hash) || equalHash(tok[:len(tok)-1]+last, hash) {
+		t.Error("equalHash does not tell the token from others")
+	}
+	other, _ := newDeviceToken(id)
+	if other == tok {
+		t.Error("two tokens for one device are equal")
+	}
+	for _, bad := range []string{"", "dt.", "dt." + id, "dt." + id + ".short", "xx." + strings.TrimPrefix(tok, "dt."),
+		"dt.dev_x." + strings.Repeat("a", 43), "dt." + strings.Replace(id, "dev_", "usr_", 1) + "." + strings.Repeat("a", 43)} {
+		if got := tokenDeviceID(bad); got != "" {
+			t.Errorf("tokenDeviceID(%q) = %q, want \"\"", bad, got)
+		}
+	}
+	for header, want := range map[string]string{"Bearer abc": "abc", "bearer  abc ": "abc", "Basic abc": "", "Bearer": "", "": ""} {
+		if got := bearer(header); got != want {
+			t.Errorf("bearer(%q) = %q, want %q", header, got, want)
+		}
+	}
+}
+
+func TestLimitersPrune(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	l := newLimiters(1, 2, func() time.Time { return now })
+	var got []bool
+	for range 3 {
+		got = append(got, l.allow("a"))
+	}
+	if got[0] != true || got[1] != true || got[2] != false {
+		t.Fatalf("a burst of 2 allowed %v, want [true true false]", got)
+	}
+	for i := 0; i < maxKeys; i++ {
+		l.allow(string(rune('A'+i%26)) + strings.Repeat("k", i/26+1))
+	}
+	now = now.Add(2 * time.Minute)
+	l.allow("new")
+	if n := len(l.buckets); n > 2 {
+		t.Errorf("%d buckets after idle ones were due for pruning, want at most 2", n)
+	}
+	if !l.allow("a") {
+		t.Error("a refilled bucket refuses")
+	}
+}

@@ -1,0 +1,122 @@
+// Package db is the fleet server's database: opening it, the schema and its
+// migrations, and the queries. This step supports SQLite (modernc.org/sqlite,
+// no cgo); PostgreSQL follows in a later step.
+//
+// SQLite runs with one open connection (River's riversqlite driver asks for
+// it), WAL and synchronous=FULL, so that a transaction the server
+// acknowledged survives kill -9 and a power cut. With one connection, code
+// must never hold a transaction across a network call, nor make a second
+// call on the pool while it holds one in the same goroutine: that call
+// would wait for the connection forever.
+//
+// A file lock (PATH + "-lock", github.com/gofrs/flock) keeps a second
+// server off the same file: SQLite on one machine is one instance.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// ErrSchemaTooNew reports a database migrated by a newer drs serve.
+var ErrSchemaTooNew = errors.New("db: the database schema is newer than this drs serve knows; run the newer version or restore a backup")
+
+// ErrLocked reports a database file another drs serve holds.
+var ErrLocked = errors.New("db: another drs serve is using this SQLite file")
+
+// busyTimeout is how long a statement waits for SQLite's own file lock
+// (another process such as the sqlite3 shell) before failing.
+const busyTimeout = 5 * time.Second
+
+// DB is an open fleet database.
+type DB struct {
+	// SQL is the pool; for SQLite it has one connection.
+	SQL  *sql.DB
+	Spec Spec
+	lock *flock.Flock
+}
+
+// Open opens the database spec names, takes the file lock, creates a
+// missing file and its directory, and migrates the schema. It refuses a
+// schema newer than it knows ([ErrSchemaTooNew]) and a file another
+// server holds ([ErrLocked]).
+func Open(ctx context.Context, spec Spec) (*DB, error) {
+	if spec.Driver != "sqlite" {
+		return nil, fmt.Errorf("db: %s: PostgreSQL is not supported yet; use %s", spec, "sqlite:PATH")
+	}
+	abs, err := filepath.Abs(spec.Path)
+	if err != nil {
+		return nil, fmt.Errorf("db: %s: %w", spec, err)
+	}
+	spec.Path = abs
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	lk := flock.New(abs + "-lock")
+	ok, err := lk.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("db: locking %s: %w", lk.Path(), err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s (lock file %s is held; stop the other server, or give each server its own --db)", ErrLocked, abs, lk.Path())
+	}
+	pool, err := sql.Open("sqlite", dsn(abs))
+	if err != nil {
+		lk.Unlock()
+		return nil, fmt.Errorf("db: %s: %w", spec, err)
+	}
+	pool.SetMaxOpenConns(1)
+	pool.SetMaxIdleConns(1)
+	pool.SetConnMaxLifetime(0)
+	d := &DB{SQL: pool, Spec: spec, lock: lk}
+	if err := d.migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := os.Chmod(abs, 0o600); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	return d, nil
+}
+
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Close closes the pool and releases the file lock.
+func (d *DB) Close() error {
+	err := d.SQL.Close()
+	if uerr := d.lock.Unlock(); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+// Ready reports whether the database answers and its schema is the one
+// this server knows, for /readyz.
+func (d *DB) Ready(ctx context.Context) error {
+	var v int
+	if err := d.SQL.QueryRowContext(ctx, `SELECT version FROM fleet_schema`).Scan(&v); err != nil {
+		return fmt.Errorf("db: reading the schema version: %w", err)
+	}
+	if v != SchemaVersion() {
+		return fmt.Errorf("db: schema version %d, want %d", v, SchemaVersion())
+	}
+	return nil
+}
