@@ -94,21 +94,29 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 	}
 	cfg := *c.oauth
 	cfg.RedirectURL = redirectURL
-	start := c.now()
-	ot, e := retryCall(ctx, c, opExchange, func(ctx context.Context, b budget) (*oauth2.Token, time.Duration, *Error) {
+	// A code is single use: no transport may resend it on its own (Go's
+	// HTTP/2 transport would, after a stream reset).
+	hc := *c.tokenHC
+	hc.Transport = transport.NoReplay(hc.Transport)
+	type result struct {
+		ot    *oauth2.Token
+		start time.Time
+	}
+	res, e := retryCall(ctx, c, opExchange, func(ctx context.Context, b budget) (result, time.Duration, *Error) {
 		ctx, cancel := b.attempt(ctx)
 		defer cancel()
-		start = c.now()
-		ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.tokenHC), code)
+		start := c.now()
+		ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, &hc), code)
 		if err != nil {
-			return nil, 0, c.tokenError(opExchange.name, err, code)
+			return result{}, 0, c.tokenError(opExchange.name, err, code)
 		}
-		return ot, 0, nil
+		return result{ot, start}, 0, nil
 	})
 	if e != nil {
 		c.debugLog(ctx, "code exchange failed", slog.Int("code", e.Code), slog.Int("status", e.StatusCode))
 		return Token{}, e
 	}
+	ot, start := res.ot, res.start
 	if e := checkTokens("Exchange", ot); e != nil {
 		return Token{}, e
 	}

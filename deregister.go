@@ -64,6 +64,7 @@ func (c *Client) DeregisterDeviceWithResult(ctx context.Context, deviceModel, se
 // refresh invalid_grant). That counts as done, so the stored token is
 // deleted instead of lingering as a token that will never work again.
 func (c *Client) deregister(ctx context.Context, op operation, path string) (DeregisterResult, error) {
+	rt := c.RefreshToken()
 	_, err := c.call(ctx, op, path, nil, nil)
 	var res DeregisterResult
 	if err != nil {
@@ -74,8 +75,9 @@ func (c *Client) deregister(ctx context.Context, op operation, path string) (Der
 		res.AlreadyRevoked = true
 		c.debugLog(ctx, "deregistration done: LWA says the refresh token is already revoked (invalid_grant)", slog.String("op", op.name))
 	}
-	c.mu.Lock()
-	if err := c.replaceLocked(Token{}); err != nil {
+	// Only the token this call revoked is forgotten: a login or a
+	// SetRefreshToken that landed meanwhile stays.
+	if err := c.setTokenIf(rt, Token{}); err != nil {
 		c.debugLog(ctx, "deregistered, but the token-change hook failed", slog.String("error", err.Error()))
 	}
 	return res, nil

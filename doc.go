@@ -58,6 +58,12 @@
 //     counts as [ErrOutcomeUnknown], since a 303 See Other is the standard
 //     answer of a server that processed a POST (RFC 9110 §15.4.4), and a
 //     proxy may redirect after forwarding.
+//   - Over https, Replenish goes with an empty body that cannot be
+//     rewound, so Go's HTTP/2 transport cannot resend it after a stream
+//     reset. A server that speaks only HTTP/1.1 over TLS then gets the
+//     empty body as a zero-length chunk (Transfer-Encoding: chunked, valid
+//     HTTP/1.1, RFC 9112 §7.1) instead of Content-Length: 0; plain http
+//     (the emulator) still gets Content-Length: 0.
 //   - Which Replenish failures may have placed an order is not documented:
 //     anything after the connection was made except a 4xx counts as
 //     [ErrOutcomeUnknown]; a DNS failure, a refused or failed dial and a

@@ -134,9 +134,8 @@ func (e *Error) Error() string {
 	default:
 		b.WriteString("error")
 	}
-	if e.StatusCode != 0 && e.Message == "" && e.OAuthError == "" && e.Err != nil {
-		b.WriteString(": " + printable(e.Err.Error()))
-	} else if e.StatusCode == 0 && e.Message != "" && e.Err != nil {
+	// The cause, unless the switch above already printed it.
+	if e.Err != nil && (e.StatusCode != 0 || e.Message != "") {
 		b.WriteString(": " + printable(e.Err.Error()))
 	}
 	b.WriteString(" (code " + strconv.Itoa(e.Code) + ")")

@@ -81,6 +81,9 @@ func (c *Client) attempt(ctx context.Context, b budget, op operation, path strin
 		return nil, 0, &Error{Code: CodeGeneral, Op: op.name, Message: "building request", Err: err}
 	}
 	start := time.Now()
+	if err := ctx.Err(); err != nil { // nothing is sent: the outcome is known
+		return nil, 0, &Error{Code: transport.Code(err), Op: op.name, Err: err}
+	}
 	hresp, err := c.hc.Do(req)
 	if err != nil {
 		e := &Error{Code: transport.Code(err), Op: op.name, Err: transport.ScrubURL(err), OutcomeUnknown: !op.idempotent && !transport.NeverSent(err)}
@@ -121,6 +124,13 @@ func (c *Client) newRequest(ctx context.Context, op operation, path string, body
 	req, err := http.NewRequestWithContext(ctx, op.method, c.endpoints.DRS+path, r)
 	if err != nil {
 		return nil, err
+	}
+	if !op.idempotent && req.URL.Scheme == "https" {
+		// Go's HTTP/2 transport (negotiated over TLS) resends a request
+		// whose body is nil or rewindable after a stream reset, which
+		// proves nothing about whether the server acted on it. A body that
+		// cannot be rewound keeps it to one send (see doc.go).
+		req.Body, req.GetBody = transport.OnceBody(body), nil
 	}
 	h := req.Header
 	h["Authorization"] = []string{"Bearer " + access}

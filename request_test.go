@@ -370,3 +370,22 @@ func TestSaveErrorReachesCaller(t *testing.T) {
 		assertNoSecrets(t, "log", out, rotated)
 	})
 }
+
+// TestReplenishWireBody: the body that keeps HTTP/2 from resending an order
+// still goes out over HTTP/1 as an empty body with Content-Length 0, not
+// chunked.
+func TestReplenishWireBody(t *testing.T) {
+	f := newFake(t)
+	var te []string
+	var cl int64 = -2
+	f.handle("POST /replenish/{slot}", func(w http.ResponseWriter, r *http.Request) {
+		te, cl = r.TransferEncoding, r.ContentLength
+		jsonReply(200, `{"eventInstanceId":"e","detailCode":"TEST_ORDER_PLACED"}`)(w, r)
+	})
+	if _, err := f.client().Replenish(t.Context(), "slot-1"); err != nil {
+		t.Fatal(err)
+	}
+	if len(te) != 0 || cl != 0 {
+		t.Errorf("Transfer-Encoding %q, Content-Length %d; want none and 0", te, cl)
+	}
+}

@@ -23,7 +23,9 @@ type RetryPolicy struct {
 	// BaseDelay is the wait before the first retry; it doubles each retry,
 	// and each wait is drawn at random from its upper half (jitter).
 	BaseDelay time.Duration
-	// MaxDelay caps one wait, Retry-After included.
+	// MaxDelay caps one wait: backoff is cut to it, and a Retry-After longer
+	// than it ends the call instead of waiting. With MaxDelay and MaxElapsed
+	// both 0, a Retry-After is waited for however long it is (within ctx).
 	MaxDelay time.Duration
 	// MaxElapsed caps the time one call takes, from its start to its
 	// return: attempts in flight, waits between them and the wait for a
@@ -167,6 +169,7 @@ func retryCall[T any](ctx context.Context, c *Client, op operation, try func(ctx
 	b := p.newBudget(c.hc.Timeout)
 	t := tries{n: 1}
 	for {
+		// t.n-1 below is the number of retries so far.
 		v, after, e := try(ctx, b)
 		if e == nil {
 			return v, nil

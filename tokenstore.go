@@ -23,7 +23,9 @@ const storeTimeout = 15 * time.Second
 // there yet is not an error.
 //
 // A failed save is never silent. It makes [Client.Exchange] (and so a
-// login) fail with code 1010. After a refresh, whose new token still works
+// login) fail with code 1010 when the Exchange delivers its own token to the
+// store (it does unless another goroutine is delivering a change at that
+// moment; then the failure is reported as below). After a refresh, whose new token still works
 // in memory, it goes to the [OnSaveError] function if one is given, else to
 // the [WithLogger] logger at level Error, else to stderr.
 func WithTokenStore(ts store.TokenStore, model, serial string, opts ...StoreOption) Option {

@@ -15,8 +15,15 @@ var ErrBodyTooLarge = errors.New("response body exceeds 1 MiB")
 
 // ReadBody reads and closes resp.Body, failing with ErrBodyTooLarge past
 // MaxBodySize.
+//
+// A 1xx answer (101 Switching Protocols) is not read at all: its body is
+// the raw connection, which no deadline bounds; the caller treats the status
+// as an error.
 func ReadBody(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
+	if resp.StatusCode < 200 {
+		return nil, nil
+	}
 	if resp.ContentLength > MaxBodySize {
 		return nil, ErrBodyTooLarge
 	}
@@ -61,4 +68,34 @@ func BufferedClient(hc *http.Client) *http.Client {
 	cp := *hc
 	cp.Transport = BufferingTransport{base: base}
 	return &cp
+}
+
+// OnceBody returns b as a request body that cannot be rewound (no
+// GetBody, not http.NoBody), so no transport resends the request on its
+// own. Go's HTTP/1 transport sends such a body chunked.
+func OnceBody(b []byte) io.ReadCloser {
+	return io.NopCloser(onceReader{bytes.NewReader(b)})
+}
+
+// onceReader hides bytes.Reader's type, which net/http would recognise as
+// an in-memory body it may replay.
+type onceReader struct{ r *bytes.Reader }
+
+func (o onceReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// NoReplay wraps base so that a request's body cannot be replayed by the
+// transport (GetBody is dropped): for requests that must be sent once,
+// such as a single-use authorization code.
+func NoReplay(base http.RoundTripper) http.RoundTripper {
+	return noReplay{base}
+}
+
+type noReplay struct{ base http.RoundTripper }
+
+func (n noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil {
+		req = req.Clone(req.Context())
+		req.GetBody = nil
+	}
+	return n.base.RoundTrip(req)
 }

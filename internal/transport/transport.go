@@ -66,12 +66,14 @@ func Code(err error) int {
 
 // NeverSent reports whether err proves the request never reached the server:
 // the connection was never made (the host did not resolve, the dial was
-// refused, unreachable or timed out), or the server's certificate was not
-// trusted (the TLS handshake ends before a byte of the request is sent).
+// refused, unreachable or timed out), or the TLS handshake failed (an
+// untrusted certificate, a plain-HTTP server), which ends before a byte of
+// the request is sent.
 func NeverSent(err error) bool {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) || BadCertificate(err) {
+	var hdrErr tls.RecordHeaderError // a plain-HTTP server met the handshake
+	if errors.As(err, &dnsErr) || BadCertificate(err) || errors.As(err, &hdrErr) {
 		return true
 	}
 	return errors.As(err, &opErr) && opErr.Op == "dial"

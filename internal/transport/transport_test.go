@@ -114,7 +114,7 @@ func TestReadBody(t *testing.T) {
 		{"declared over the cap", "{}", MaxBodySize + 1, ErrBodyTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := ReadBody(&http.Response{Body: io.NopCloser(strings.NewReader(tc.body)), ContentLength: tc.length})
+			b, err := ReadBody(&http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(tc.body)), ContentLength: tc.length})
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
@@ -122,6 +122,20 @@ func TestReadBody(t *testing.T) {
 				t.Errorf("body of %d bytes, want %d", len(b), len(tc.body))
 			}
 		})
+	}
+}
+
+// TestReadBodySkips1xx: a 101's body is the raw connection, which no
+// deadline bounds: it is closed, not read.
+func TestReadBodySkips1xx(t *testing.T) {
+	r, w := io.Pipe() // a reader that never ends
+	defer w.Close()
+	b, err := ReadBody(&http.Response{StatusCode: 101, Body: r, ContentLength: -1})
+	if b != nil || err != nil {
+		t.Fatalf("ReadBody(101) = %q, %v; want nothing read", b, err)
+	}
+	if _, err := w.Write([]byte("x")); err == nil {
+		t.Error("the 101 body was not closed")
 	}
 }
 
