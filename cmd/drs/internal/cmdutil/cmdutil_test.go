@@ -75,8 +75,8 @@ func TestRedactSpec(t *testing.T) {
 		"sqlite:/var/lib/drs/tokens.db":                      "sqlite:/var/lib/drs/tokens.db",
 		"file:/home/u/tokens.json":                           "file:/home/u/tokens.json",
 	} {
-		if got := redactSpec(in); got != want {
-			t.Errorf("redactSpec(%q) = %q, want %q", in, got, want)
+		if got := RedactSpec(in); got != want {
+			t.Errorf("RedactSpec(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
