@@ -64,7 +64,7 @@ func TestNoToken(t *testing.T) {
 	for _, args := range [][]string{
 		{"replenish", "slot", "--serial", "NEVER-LINKED"},
 		{"replenish", "slot"}, // no serial: the device cannot be named
-		{"subscription-info", "--serial", "NEVER-LINKED", "--json"},
+		{"subscription-info", "--serial", "NEVER-LINKED"},
 	} {
 		r := e.run(args...)
 		wantCode(t, r, 1)

@@ -99,8 +99,12 @@ func fromText(from string) string {
 }
 
 // AnnounceDevice prints, to stderr, which device a command uses, and a
-// warning when the config file could not be read.
+// warning when the config file could not be read. With --json it prints
+// nothing: stderr then holds only a JSON error, if any.
 func (f *Factory) AnnounceDevice(d DeviceName) {
+	if f.Global.JSON {
+		return
+	}
 	if d.ConfigErr != nil {
 		Fprintf(f.IO.ErrOut, "warning: no remembered device: %v\n", d.ConfigErr)
 	}
