@@ -138,7 +138,7 @@ func StoreReadError(err error) error {
 	msg := "reading the token store"
 	switch {
 	case errors.Is(err, store.ErrPlaintext):
-		msg += " (the stored token is not encrypted: run without " + EnvStoreKey + ", or link the device again with drs login to store it encrypted)"
+		msg += " (the stored token is not encrypted: drs token reencrypt encrypts it in place with " + EnvStoreKey + ", or run without " + EnvStoreKey + ")"
 	case errors.Is(err, store.ErrDecrypt):
 		msg += " (check " + EnvStoreKey + ", and after a key change list the old key in " + EnvStorePreviousKeys + "; if the token is lost, drs token delete removes it, then link the device again)"
 	case errors.Is(err, filestore.ErrCorruptEntry):
