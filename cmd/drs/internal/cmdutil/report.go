@@ -63,11 +63,20 @@ func (c *signalCause) Unwrap() error { return errSignal }
 // been placed.
 func Interrupted(err, cause error) error {
 	var sc *signalCause
-	if err == nil || !errors.As(cause, &sc) || errors.Is(err, drs.ErrOutcomeUnknown) {
+	switch {
+	case err == nil || !errors.As(cause, &sc):
 		return err
+	case errors.Is(err, drs.ErrOutcomeUnknown):
+		return &signalled{err}
 	}
 	return &InterruptedError{Signal: sc.sig, Err: err}
 }
+
+// signalled is an error a signal caused that keeps its own message and
+// exit status (an unknown outcome); [Report] starts it on a new line too.
+type signalled struct{ error }
+
+func (s *signalled) Unwrap() error { return s.error }
 
 // Hinter is an error that knows what the user should do next.
 type Hinter interface{ Hint() string }
@@ -100,7 +109,7 @@ func Report(w io.Writer, err error, jsonOut bool, usageHint string) int {
 		_ = WriteJSON(w, ErrorJSON{d})
 		return d.ExitStatus
 	}
-	if d.Kind == "interrupted" {
+	if d.Kind == "interrupted" || errors.As(err, new(*signalled)) {
 		fmt.Fprintln(w) // leave the line the terminal echoed ^C on
 	}
 	fmt.Fprintln(w, FormatError(err))

@@ -74,6 +74,8 @@ func TestReport(t *testing.T) {
 			wantLines: []string{"", "error: interrupted (Ctrl+C) (code 42)"}},
 		{name: "interrupted json", err: Interrupted(errors.New("context canceled"), SignalCause(syscall.SIGINT)), json: true,
 			wantJSON: ErrorDetail{Message: "interrupted (Ctrl+C)", Code: 42, ExitStatus: 130, Kind: "interrupted"}},
+		{name: "interrupted outcome unknown", err: Interrupted(ou, SignalCause(syscall.SIGINT)),
+			wantLines: []string{"", "error: replenish slot-1: the order may have been placed", "drs order-info"}},
 		{name: "unreachable", err: &EmulatorUnreachableError{Host: "127.0.0.1:9", Err: &drs.Error{Code: 7, Message: "connect: connection refused"}},
 			wantLines: []string{"error: cannot reach the emulator at 127.0.0.1:9: connect: connection refused (code 7)", "Start it with 'drs sim --addr 127.0.0.1:9'"}},
 	} {
