@@ -10,8 +10,8 @@ import (
 )
 
 // EnvConfig names the CLI's config file, overriding the default
-// (config.json beside the default token file, under the user's config
-// directory).
+// (amazondrs/config.json under the user's config directory, beside the
+// default token file).
 const EnvConfig = "DRS_CONFIG"
 
 // maxConfigSize caps the config file read: it holds a few device names.
@@ -34,8 +34,8 @@ type DeviceRef struct {
 func (d DeviceRef) String() string { return d.Model + "/" + d.Serial }
 
 // ConfigPath returns the config file's path: DRS_CONFIG, else
-// drs/config.json under UserConfigDir; "" when neither is available (then
-// nothing is remembered).
+// amazondrs/config.json under UserConfigDir (beside the default token
+// file); "" when neither is available (then nothing is remembered).
 func (f *Factory) ConfigPath() string {
 	if p := f.getenv(EnvConfig); p != "" {
 		return p
@@ -47,7 +47,7 @@ func (f *Factory) ConfigPath() string {
 	if err != nil || dir == "" {
 		return ""
 	}
-	return filepath.Join(dir, "drs", "config.json")
+	return filepath.Join(dir, "amazondrs", "config.json")
 }
 
 // ReadConfig reads the config file; a missing one is an empty Config.

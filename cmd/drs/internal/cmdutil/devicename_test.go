@@ -110,7 +110,7 @@ func TestConfigFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	f := &Factory{UserConfigDir: func() (string, error) { return dir, nil }}
-	if got, want := f.ConfigPath(), filepath.Join(dir, "drs", "config.json"); got != want {
+	if got, want := f.ConfigPath(), filepath.Join(dir, "amazondrs", "config.json"); got != want {
 		t.Errorf("ConfigPath = %q, want %q", got, want)
 	}
 	c, err := f.ReadConfig()

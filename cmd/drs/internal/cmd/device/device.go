@@ -46,7 +46,7 @@ a terminal, replenish and deregister refuse the remembered device: a
 script names the device it orders for or unlinks.
 
 The default is kept per client ID in the CLI's config file (DRS_CONFIG, or
-config.json in the drs directory under the user's config directory).`,
+~/.config/amazondrs/config.json on Linux, beside the default token file).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
