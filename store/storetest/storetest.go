@@ -37,7 +37,9 @@ func Run(t *testing.T, open func(t *testing.T) store.TokenStore) {
 	t.Run("encryption", func(t *testing.T) { runEncryption(t, open) })
 	t.Run("list", func(t *testing.T) { runList(t, open, nil) })
 	t.Run("list encrypted", func(t *testing.T) {
-		runList(t, open, func(t *testing.T, ts store.TokenStore) store.TokenStore { return mustEncrypt(t, ts, NewEncryptionKey(t)) })
+		runList(t, open, func(t *testing.T, ts store.TokenStore) store.TokenStore {
+			return mustEncrypt(t, ts, NewEncryptionKey(t))
+		})
 	})
 }
 
