@@ -99,6 +99,22 @@ func TestDeviceListAndUse(t *testing.T) {
 	}
 }
 
+// TestDeviceListEncryptedStores: drs device list works through an
+// encrypted store of every kind, without needing to open the tokens.
+func TestDeviceListEncryptedStores(t *testing.T) {
+	t.Parallel()
+	for _, scheme := range []string{"file", "sqlite"} {
+		e := newEnv(t)
+		e.vars["DRS_STORE"] = scheme + ":" + t.TempDir() + "/tokens"
+		e.saveEncrypted(testKeyA, "S1", "Atzr|from-another-key")
+		e.vars["DRS_STORE_KEY"] = testKeyB // opens nothing: listing still works
+		js := decode[device.ListResult](t, e.run("device", "list", "--json"))
+		if len(js.Devices) != 1 || js.Devices[0].Serial != "S1" || !strings.HasPrefix(js.Store, scheme+":") {
+			t.Errorf("%s: device list = %+v", scheme, js)
+		}
+	}
+}
+
 func TestTokenSubcommands(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

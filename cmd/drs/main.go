@@ -110,6 +110,7 @@ func runContext(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		return cmdutil.ExitOK
 	}
 	err = cmdutil.Interrupted(err, context.Cause(ctx))
+	err = f.EmulatorHint(err)
 	path := ""
 	if failed != nil {
 		path = failed.CommandPath()

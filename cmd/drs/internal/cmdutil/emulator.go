@@ -99,3 +99,15 @@ func dialReason(err error) string {
 	}
 	return err.Error()
 }
+
+// EmulatorHint returns err as an [EmulatorUnreachableError] when an
+// emulator is configured and err is a refused connection (code 7), for an
+// emulator that stopped after the command started; other errors as they
+// are.
+func (f *Factory) EmulatorHint(err error) error {
+	h := f.EmulatorHost()
+	if h == "" || drs.Code(err) != drs.CodeCouldNotConnect || errors.As(err, new(*EmulatorUnreachableError)) {
+		return err
+	}
+	return &EmulatorUnreachableError{Host: h, Err: err}
+}

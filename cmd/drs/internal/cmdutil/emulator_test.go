@@ -63,3 +63,24 @@ func TestCheckEmulatorReachable(t *testing.T) {
 		t.Errorf("no emulator: %v", err)
 	}
 }
+
+func TestEmulatorHint(t *testing.T) {
+	t.Parallel()
+	refused := &drs.Error{Code: drs.CodeCouldNotConnect, Op: "Replenish", Message: "connection refused"}
+	emu := factory(t, map[string]string{EnvEmulatorHost: "127.0.0.1:9"})
+	var ue *EmulatorUnreachableError
+	if err := emu.EmulatorHint(refused); !errors.As(err, &ue) || ue.Host != "127.0.0.1:9" || drs.Code(err) != 7 {
+		t.Errorf("refused with an emulator: %v", err)
+	}
+	if err := emu.EmulatorHint(&EmulatorUnreachableError{Host: "h:1", Err: refused}); !errors.As(err, &ue) || ue.Host != "h:1" {
+		t.Errorf("already hinted: %v", err)
+	}
+	for _, err := range []error{nil, &drs.Error{Code: 404}} {
+		if got := emu.EmulatorHint(err); got != err {
+			t.Errorf("EmulatorHint(%v) = %v", err, got)
+		}
+	}
+	if got := factory(t, nil).EmulatorHint(refused); got != error(refused) {
+		t.Errorf("refused, no emulator: %v", got)
+	}
+}
