@@ -67,7 +67,7 @@ this release and print a warning; use the subcommands.`,
 			case opts.Reveal:
 				opts.Deprecated = "--reveal"
 			}
-			if opts.Deprecated != "" {
+			if opts.Deprecated != "" && !f.Global.JSON { // under --json, stderr holds only a JSON error
 				sub := opts.Action
 				if opts.Reveal {
 					sub += " --reveal"
