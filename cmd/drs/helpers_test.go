@@ -75,6 +75,7 @@ func newEnv(t *testing.T) *env {
 	return &env{t: t, sim: s, browser: &browser.Stub{}, vars: map[string]string{
 		"DRS_EMULATOR_HOST": s.Addr(),
 		"DRS_STORE":         "file:" + filepath.Join(t.TempDir(), "tokens.json"),
+		"DRS_CONFIG":        filepath.Join(t.TempDir(), "config.json"),
 	}}
 }
 
@@ -209,4 +210,15 @@ func noSecret(t *testing.T, r result, secrets ...string) {
 			t.Errorf("output reveals a secret %.12s...", s)
 		}
 	}
+}
+
+// errorLine returns the line of stderr that starts with "error: " (the
+// device line and warnings come before it), or "".
+func errorLine(stderr string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "error: ") {
+			return l
+		}
+	}
+	return ""
 }

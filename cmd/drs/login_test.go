@@ -317,7 +317,7 @@ func TestLoginStoreUnreadable(t *testing.T) {
 	e.vars["DRS_STORE_KEY"] = testKeyB
 	r := e.run("login", "--serial", "L1", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback", "--timeout", "10s")
 	wantCode(t, r, 1)
-	wantContains(t, "stderr", r.stderr, "check DRS_STORE_KEY", "drs token --delete")
+	wantContains(t, "stderr", r.stderr, "check DRS_STORE_KEY", "drs token delete")
 	if strings.Contains(r.stderr, "/ap/oa") || strings.Contains(r.stderr, "callback") {
 		t.Errorf("drs login started the flow before failing:\n%s", r.stderr)
 	}

@@ -8,7 +8,8 @@
 //		storetest.Run(t, func(t *testing.T) store.TokenStore { return open(t) })
 //	}
 //
-// Run exercises the store twice: as it is, and wrapped by [store.Encrypt].
+// Run exercises the store twice: as it is, and wrapped by [store.Encrypt];
+// a store that implements [store.Lister] has List checked too.
 //
 // [RunUnwritable] checks a store whose storage cannot be written (loads
 // work, saves fail naming where and why). As root permissions block nothing,
@@ -40,6 +41,12 @@ func Run(t *testing.T, open func(t *testing.T) store.TokenStore) {
 		runTokens(t, func(t *testing.T) store.TokenStore { return mustEncrypt(t, open(t), NewEncryptionKey(t)) })
 	})
 	t.Run("encryption", func(t *testing.T) { runEncryption(t, open) })
+	t.Run("list", func(t *testing.T) { runList(t, open, nil) })
+	t.Run("list encrypted", func(t *testing.T) {
+		runList(t, open, func(t *testing.T, ts store.TokenStore) store.TokenStore {
+			return mustEncrypt(t, ts, NewEncryptionKey(t))
+		})
+	})
 }
 
 func runTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {

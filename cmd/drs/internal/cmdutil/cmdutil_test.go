@@ -67,20 +67,6 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
-func TestRedactSpec(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"postgres://drs:hunter2@db:5432/drs":                 "postgres://drs:xxxxx@db:5432/drs",
-		"postgres://db/drs?password=hunter2&sslmode=disable": "postgres://db/drs?password=xxxxx&sslmode=disable",
-		"sqlite:/var/lib/drs/tokens.db":                      "sqlite:/var/lib/drs/tokens.db",
-		"file:/home/u/tokens.json":                           "file:/home/u/tokens.json",
-	} {
-		if got := redactSpec(in); got != want {
-			t.Errorf("redactSpec(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // factory returns a Factory over env with the global flags parsed from args.
 func factory(t *testing.T, env map[string]string, args ...string) *Factory {
 	t.Helper()

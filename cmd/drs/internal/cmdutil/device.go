@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -20,6 +19,8 @@ type Device struct {
 	// Key names the device in the store; it may be incomplete when the
 	// token came from DRS_REFRESH_TOKEN.
 	Key store.Key
+	// Name is where the device's name came from.
+	Name DeviceName
 	// FromEnv is true when the refresh token came from DRS_REFRESH_TOKEN;
 	// then token changes are not written to the store.
 	FromEnv bool
@@ -36,7 +37,14 @@ func (f *Factory) Device(ctx context.Context) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Device{f: f, Key: store.Key{ClientID: id, DeviceModel: f.Model(), Serial: f.Serial()}}
+	if err := f.CheckDeviceFlags(); err != nil {
+		return nil, err
+	}
+	name := f.DeviceName()
+	d := &Device{f: f, Name: name, Key: store.Key{ClientID: id, DeviceModel: name.Model, Serial: name.Serial}}
+	if d.Key.Validate() == nil {
+		f.AnnounceDevice(name)
+	}
 	tok := f.EnvRefreshToken()
 	d.FromEnv = tok != ""
 	if !d.FromEnv {
@@ -95,9 +103,13 @@ func (f *Factory) Store(ctx context.Context) (Store, error) {
 	if f.OpenStore == nil {
 		return nil, &drs.Error{Code: drs.CodeGeneral, Message: "no token store configured"}
 	}
-	st, err := f.OpenStore(ctx, f.StoreSpec())
+	spec := f.StoreSpec()
+	if err := CheckStoreSpec(spec); err != nil {
+		return nil, err
+	}
+	st, err := f.OpenStore(ctx, spec)
 	if err != nil {
-		return nil, &drs.Error{Code: drs.CodeGeneral, Message: "opening the token store " + redactSpec(f.StoreSpec()), Err: err}
+		return nil, OpenStoreError(spec, err)
 	}
 	return st, nil
 }
@@ -150,24 +162,5 @@ func (f *Factory) StoreLocation(st any) string {
 		}
 		return "the default token file"
 	}
-	return redactSpec(spec)
-}
-
-// redactSpec removes passwords from a store spec such as a PostgreSQL URL.
-func redactSpec(spec string) string {
-	u, err := url.Parse(spec)
-	if err != nil || u.Scheme == "" || u.Opaque != "" {
-		if strings.Contains(spec, "password") {
-			return "(store spec with a password)"
-		}
-		return spec
-	}
-	q := u.Query()
-	for k := range q {
-		if strings.EqualFold(k, "password") {
-			q.Set(k, "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.Redacted()
+	return RedactSpec(spec)
 }

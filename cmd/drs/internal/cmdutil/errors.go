@@ -18,6 +18,13 @@ const (
 	ExitOK    = 0 // success
 	ExitError = 1 // an API or runtime error
 	ExitUsage = 2 // a usage error: bad flag, missing argument, missing configuration
+	// ExitOutcomeUnknown: a replenish ended without an answer after its
+	// request may have reached DRS (drs.ErrOutcomeUnknown), so an order may
+	// have been placed. It wins over an interrupt: check before ordering
+	// again.
+	ExitOutcomeUnknown = 3
+	ExitInterrupted    = 130 // SIGINT (Ctrl+C) ended the command: 128 + 2
+	ExitTerminated     = 143 // SIGTERM ended the command: 128 + 15
 )
 
 // FlagError is a usage error (bad flag, wrong number of arguments, missing
@@ -32,18 +39,35 @@ func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
 }
 
+// cobraUsage are the starts of cobra's own usage errors, which are plain
+// errors: unknown (sub)command, required or mutually exclusive flags.
+var cobraUsage = []string{"unknown command ", "required flag(s) ", "if any flags in the group ", "at least one of the flags in the group "}
+
 // IsUsageError reports whether err is a usage error: a FlagError or one of
-// cobra's own usage errors (unknown command).
+// cobra's own usage errors (unknown command, required flags).
 func IsUsageError(err error) bool {
 	var fe *FlagError
-	return errors.As(err, &fe) || strings.HasPrefix(err.Error(), "unknown command ")
+	if errors.As(err, &fe) {
+		return true
+	}
+	for _, p := range cobraUsage {
+		if strings.HasPrefix(err.Error(), p) {
+			return true
+		}
+	}
+	return false
 }
 
 // ExitCode maps err to the command's exit status.
 func ExitCode(err error) int {
+	var interrupted *InterruptedError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.Is(err, drs.ErrOutcomeUnknown):
+		return ExitOutcomeUnknown
+	case errors.As(err, &interrupted):
+		return interrupted.ExitCode()
 	case IsUsageError(err):
 		return ExitUsage
 	}
@@ -114,11 +138,11 @@ func StoreReadError(err error) error {
 	msg := "reading the token store"
 	switch {
 	case errors.Is(err, store.ErrPlaintext):
-		msg += " (the stored token is not encrypted: run without " + EnvStoreKey + ", or link the device again with drs login to store it encrypted)"
+		msg += " (the stored token is not encrypted: drs token reencrypt encrypts it in place with " + EnvStoreKey + ", or run without " + EnvStoreKey + ")"
 	case errors.Is(err, store.ErrDecrypt):
-		msg += " (check " + EnvStoreKey + ", and after a key change list the old key in " + EnvStorePreviousKeys + "; if the token is lost, drs token --delete removes it, then link the device again)"
+		msg += " (check " + EnvStoreKey + ", and after a key change list the old key in " + EnvStorePreviousKeys + "; if the token is lost, drs token delete removes it, then link the device again)"
 	case errors.Is(err, filestore.ErrCorruptEntry):
-		msg += " (drs token --delete removes the damaged entry, then link the device again)"
+		msg += " (drs token delete removes the damaged entry, then link the device again)"
 	}
 	return &drs.Error{Code: drs.CodeGeneral, Message: msg, Err: err}
 }

@@ -67,6 +67,15 @@ type Factory struct {
 	Browser browser.Browser
 	// OpenStore opens a token store from a --store spec.
 	OpenStore func(ctx context.Context, spec string) (Store, error)
+	// OpenPlainStore opens the store without DRS_STORE_KEY's encryption:
+	// drs token reencrypt reads a plaintext token through it.
+	OpenPlainStore func(ctx context.Context, spec string) (Store, error)
+	// UserConfigDir is os.UserConfigDir; the CLI's config file lives under
+	// it (see ConfigPath). Nil: no config file.
+	UserConfigDir func() (string, error)
+	// StdinIsTerminal reports whether standard input is a terminal. Nil:
+	// it is not.
+	StdinIsTerminal func() bool
 
 	Global GlobalOptions
 	flags  *pflag.FlagSet
@@ -132,6 +141,9 @@ func (f *Factory) Credentials() (id, secret string, err error) {
 func (f *Factory) credentials(needSecret bool) (string, string, error) {
 	id := f.value("client-id", f.Global.ClientID, EnvClientID)
 	secret := f.value("client-secret", f.Global.ClientSecret, EnvClientSecret)
+	if err := f.CheckEmulatorHost(); err != nil {
+		return "", "", err
+	}
 	if id == "" && secret == "" && f.EmulatorHost() != "" {
 		return drssim.DefaultClientID, drssim.DefaultClientSecret, nil
 	}
@@ -146,20 +158,14 @@ func (f *Factory) credentials(needSecret bool) (string, string, error) {
 	return id, secret, nil
 }
 
-// Model returns the device model: --model, DRS_DEVICE_MODEL, or the
-// emulator's default model when an emulator is used.
-func (f *Factory) Model() string {
-	m := f.value("model", f.Global.Model, EnvModel)
-	if m == "" && f.EmulatorHost() != "" {
-		return drssim.DefaultModel
-	}
-	return m
-}
+// Model returns the device model: --model, DRS_DEVICE_MODEL, the
+// remembered device's, or the emulator's default model when an emulator is
+// used (see [Factory.DeviceName]).
+func (f *Factory) Model() string { return f.DeviceName().Model }
 
-// Serial returns the device serial: --serial or DRS_DEVICE_SERIAL.
-func (f *Factory) Serial() string {
-	return f.value("serial", f.Global.Serial, EnvSerial)
-}
+// Serial returns the device serial: --serial, DRS_DEVICE_SERIAL or the
+// remembered device's (see [Factory.DeviceName]).
+func (f *Factory) Serial() string { return f.DeviceName().Serial }
 
 // StoreSpec returns the token store spec: --store, DRS_STORE or "" (the
 // default file).
