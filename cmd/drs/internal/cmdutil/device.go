@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/store"
@@ -47,42 +46,40 @@ func (f *Factory) Device(ctx context.Context) (*Device, error) {
 	}
 	tok := f.EnvRefreshToken()
 	d.FromEnv = tok != ""
-	if !d.FromEnv {
-		if tok, err = d.load(ctx); err != nil {
-			d.Close()
+	if d.FromEnv { // the kept exception: DRS_REFRESH_TOKEN uses no store
+		if d.Client, err = f.NewClient(nil); err != nil {
 			return nil, err
 		}
+		d.Client.SetRefreshToken(tok)
+		return d, nil
 	}
-	var onChange func(drs.Token)
-	if !d.FromEnv {
-		onChange = d.tokenChanged
-	}
-	if d.Client, err = f.NewClient(onChange); err != nil {
-		d.Close()
-		return nil, err
-	}
-	d.Client.SetRefreshToken(tok)
-	return d, nil
-}
-
-// load reads the device's refresh token from the store.
-func (d *Device) load(ctx context.Context) (string, error) {
 	if err := d.Key.Validate(); err != nil {
-		return "", NotAuthenticated(fmt.Sprintf("no refresh token: name the device with --model and --serial (or %s and %s) after linking it with 'drs login', or set %s", EnvModel, EnvSerial, EnvRefreshToken))
+		return nil, NotAuthenticated(fmt.Sprintf("no refresh token: name the device with --model and --serial (or %s and %s) after linking it with 'drs login', or set %s", EnvModel, EnvSerial, EnvRefreshToken))
 	}
 	st, err := d.Store(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	tok, err := st.Load(ctx, d.Key)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return "", NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s: link it with 'drs login --model %s --serial %s', or set %s",
-			d.Key.DeviceModel, d.Key.Serial, d.f.StoreLocation(st), d.Key.DeviceModel, d.Key.Serial, EnvRefreshToken))
-	case err != nil:
-		return "", StoreReadError(err)
+	// The one way a token reaches the store: the library's WithTokenStore
+	// loads it now and saves (or, after a deregistration, deletes) every
+	// change; a failed save is a warning, since the call itself worked.
+	d.Client, err = f.NewClient(nil, drs.WithTokenStore(st, d.Key.DeviceModel, d.Key.Serial, drs.OnSaveError(func(err error) {
+		fmt.Fprintf(f.IO.ErrOut, "warning: could not update the stored refresh token of %s: %v\n", d.Key, err)
+	})))
+	if err != nil {
+		d.Close()
+		var se *drs.Error
+		if errors.As(err, &se) && se.Op == "New" && se.Err != nil {
+			return nil, StoreReadError(se.Err)
+		}
+		return nil, err
 	}
-	return tok, nil
+	if d.Client.RefreshToken() == "" {
+		d.Close()
+		return nil, NotAuthenticated(fmt.Sprintf("no refresh token stored for device %s/%s in %s: link it with 'drs login --model %s --serial %s', or set %s",
+			d.Key.DeviceModel, d.Key.Serial, f.StoreLocation(st), d.Key.DeviceModel, d.Key.Serial, EnvRefreshToken))
+	}
+	return d, nil
 }
 
 // Store opens (once) the token store named by --store or DRS_STORE.
@@ -112,27 +109,6 @@ func (f *Factory) Store(ctx context.Context) (Store, error) {
 		return nil, OpenStoreError(spec, err)
 	}
 	return st, nil
-}
-
-// tokenChanged writes a new refresh token to the store, or deletes the
-// stored one when Amazon revoked it.
-func (d *Device) tokenChanged(t drs.Token) {
-	if d.Key.Validate() != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := d.Store(ctx)
-	if err == nil {
-		if t.RefreshToken == "" {
-			err = st.Delete(ctx, d.Key)
-		} else {
-			err = st.Save(ctx, d.Key, t.RefreshToken)
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(d.f.IO.ErrOut, "warning: could not update the stored refresh token of %s: %v\n", d.Key, err)
-	}
 }
 
 // Close closes the store, if one was opened.

@@ -186,7 +186,7 @@ func (f *Factory) Logger() *slog.Logger {
 // NewClient returns a drs.Client for the resolved credentials and
 // endpoints, logging to ErrOut when --debug is given. It never reads the
 // library's own environment: the emulator host is resolved here.
-func (f *Factory) NewClient(onChange func(drs.Token)) (*drs.Client, error) {
+func (f *Factory) NewClient(onChange func(drs.Token), extra ...drs.Option) (*drs.Client, error) {
 	id, secret, err := f.Credentials()
 	if err != nil {
 		return nil, err
@@ -199,5 +199,5 @@ func (f *Factory) NewClient(onChange func(drs.Token)) (*drs.Client, error) {
 	if onChange != nil {
 		opts = append(opts, drs.WithTokenChange(onChange))
 	}
-	return drs.New(id, secret, opts...)
+	return drs.New(id, secret, append(opts, extra...)...)
 }
