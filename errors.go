@@ -98,8 +98,16 @@ type Error struct {
 // become U+FFFD and spaces, and each part is cut at 512 bytes, so the
 // server cannot forge or flood log lines. The fields keep the raw text.
 func (e *Error) Error() string {
+	return "drs: " + e.Detail() + " (code " + strconv.Itoa(e.Code) + ")" + e.requestID()
+}
+
+// Detail is Error's text without the "drs: " prefix, the code and the
+// request ID: the operation, the status and what Amazon or the library said,
+// with a cause that is itself an *Error given by its Detail, so no code
+// appears twice. Programs that print the code their own way (the CLI)
+// format from it and the fields.
+func (e *Error) Detail() string {
 	var b strings.Builder
-	b.WriteString("drs: ")
 	if e.Op != "" {
 		b.WriteString(printable(e.Op))
 		b.WriteString(": ")
@@ -130,19 +138,32 @@ func (e *Error) Error() string {
 			b.WriteString(")")
 		}
 	case e.Err != nil:
-		b.WriteString(printable(e.Err.Error()))
+		b.WriteString(causeText(e.Err))
 	default:
 		b.WriteString("error")
 	}
 	// The cause, unless the switch above already printed it.
 	if e.Err != nil && (e.StatusCode != 0 || e.Message != "") {
-		b.WriteString(": " + printable(e.Err.Error()))
-	}
-	b.WriteString(" (code " + strconv.Itoa(e.Code) + ")")
-	if e.RequestID != "" {
-		b.WriteString(" [request id " + printable(e.RequestID) + "]")
+		b.WriteString(": " + causeText(e.Err))
 	}
 	return b.String()
+}
+
+// requestID is Error's " [request id X]" suffix, or "".
+func (e *Error) requestID() string {
+	if e.RequestID == "" {
+		return ""
+	}
+	return " [request id " + printable(e.RequestID) + "]"
+}
+
+// causeText prints a cause: an *Error by its Detail (and request ID), any
+// other error by its text, made printable.
+func causeText(err error) string {
+	if ce, ok := err.(*Error); ok {
+		return ce.Detail() + ce.requestID()
+	}
+	return printable(err.Error())
 }
 
 // maxPrintable caps one part of an error text or login page message.

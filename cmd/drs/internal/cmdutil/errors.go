@@ -3,14 +3,14 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/store"
 	"github.com/amazondrs/drs/store/filestore"
-	"github.com/spf13/cobra"
 )
 
 // Exit statuses of the drs command.
@@ -74,16 +74,29 @@ func ExitCode(err error) int {
 	return ExitError
 }
 
-var codeSuffix = regexp.MustCompile(` \(code -?\d+\)`)
-
 // FormatError returns the one line printed to stderr for err:
 // "error: <message> (code N)", N being the seed library's error code
-// (drs.Code). Nothing in it is a token or a secret: *drs.Error never holds
-// one, and the command's own errors never quote one.
+// (drs.Code), the message formatted from a *drs.Error's fields
+// (drs.Error.Detail). Nothing in it is a token or a secret: *drs.Error never
+// holds one, and the command's own errors never quote one.
 func FormatError(err error) string {
-	msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "drs: "), ": drs: ", ": ")
-	msg = codeSuffix.ReplaceAllString(msg, "")
+	return "error: " + errorMessage(err) + " (code " + strconv.Itoa(drs.Code(err)) + ")"
+}
+
+// errorMessage is FormatError's message: a *drs.Error's Detail and request
+// ID, with LWA's error fields when the Detail does not show them.
+func errorMessage(err error) string {
+	msg := err.Error()
 	var e *drs.Error
+	if errors.As(err, &e) {
+		// The *drs.Error's own text, wherever a wrapper quotes it, becomes
+		// its Detail: the code is printed once, at the end.
+		d := e.Detail()
+		if e.RequestID != "" {
+			d += " [request id " + e.RequestID + "]"
+		}
+		msg = strings.Replace(msg, e.Error(), d, 1)
+	}
 	if errors.As(err, &e) && e.OAuthError != "" && !strings.Contains(msg, e.OAuthError) {
 		msg += " (" + e.OAuthError
 		if e.OAuthErrorDescription != "" && !strings.Contains(msg, e.OAuthErrorDescription) {
@@ -91,7 +104,7 @@ func FormatError(err error) string {
 		}
 		msg += ")"
 	}
-	return "error: " + msg + " (code " + strconv.Itoa(drs.Code(err)) + ")"
+	return msg
 }
 
 // NotAuthenticated returns a code 1000 error: the device has no usable

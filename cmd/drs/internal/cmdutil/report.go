@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"syscall"
 
 	"github.com/amazondrs/drs"
@@ -124,10 +123,7 @@ func Report(w io.Writer, err error, jsonOut bool, usageHint string) int {
 
 // Describe returns what [Report] prints about err.
 func Describe(err error) ErrorDetail {
-	line := FormatError(err)
-	msg := strings.TrimPrefix(line, "error: ")
-	msg = codeSuffix.ReplaceAllString(msg, "")
-	d := ErrorDetail{Message: msg, Code: drs.Code(err), ExitStatus: ExitCode(err), Kind: "error"}
+	d := ErrorDetail{Message: errorMessage(err), Code: drs.Code(err), ExitStatus: ExitCode(err), Kind: "error"}
 	var h Hinter
 	if errors.As(err, &h) {
 		d.Hint = h.Hint()
