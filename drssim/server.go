@@ -2,6 +2,7 @@ package drssim
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,7 +28,8 @@ type Server struct {
 	counts   [numEndpoints]atomic.Int64
 	reqs     requestLog
 	sns      *snsHub
-	customer string // directedCustomerId of CustomerName
+	snsKey   *rsa.PrivateKey // WithSNSSigningKey
+	customer string          // directedCustomerId of CustomerName
 	mux      *http.ServeMux
 	paths    *http.ServeMux // the same paths without methods, to tell 405 from 404
 
@@ -80,7 +82,10 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	s.sns = newSNSHub(cfg.SNS, cfg.Profiles, s.logger)
+	if s.snsKey != nil && s.snsKey.N.BitLen() < 2048 {
+		return nil, fmt.Errorf("drssim: SNS signing key has %d bits, at least 2048 required", s.snsKey.N.BitLen())
+	}
+	s.sns = newSNSHub(cfg.SNS, s.snsKey, cfg.Profiles, s.logger)
 	s.customer = customerID(cfg.CustomerName)
 	s.mux, s.paths = http.NewServeMux(), http.NewServeMux()
 	seen := map[string]bool{}

@@ -53,11 +53,14 @@ type SNSConfig struct {
 	// DefaultSNSRetryDelay. Tests shorten it. In JSON a Go duration string
 	// such as "20s".
 	RetryDelay time.Duration
-	// SigningKey signs messages (RSA, at least 2048 bits). Nil means a key
-	// the emulator makes on the first subscription and shares with every
-	// Server of the process, so that Servers stay cheap to create. Not in
-	// JSON.
-	SigningKey *rsa.PrivateKey
+}
+
+// WithSNSSigningKey makes the Server sign SNS messages with key (RSA, at
+// least 2048 bits) and a self-signed certificate for it. Without it, the
+// Server uses a key made on the first subscription and shared with every
+// Server of the process, so that Servers stay cheap to create.
+func WithSNSSigningKey(key *rsa.PrivateKey) Option {
+	return func(s *Server) { s.snsKey = key }
 }
 
 // snsConfigJSON is SNSConfig's JSON form.
@@ -107,8 +110,6 @@ func (c SNSConfig) validate() error {
 		return fmt.Errorf("retries: %d, at most %d allowed", c.Retries, maxSNSRetries)
 	case c.RetryDelay < 0 || c.RetryDelay > maxSNSRetryDelay:
 		return fmt.Errorf("retry_delay: %s is not between 0 and %s", c.RetryDelay, maxSNSRetryDelay)
-	case c.SigningKey != nil && c.SigningKey.N.BitLen() < 2048:
-		return fmt.Errorf("signing key: %d bits, at least 2048 required", c.SigningKey.N.BitLen())
 	}
 	return nil
 }
@@ -179,8 +180,8 @@ func newSigner(key *rsa.PrivateKey) (*snsSigner, error) {
 // signer returns the Server's signer, making it on first use.
 func (h *snsHub) signer() (*snsSigner, error) {
 	h.signerOnce.Do(func() {
-		if h.cfg.SigningKey != nil {
-			h.sig, h.sigErr = newSigner(h.cfg.SigningKey)
+		if h.key != nil {
+			h.sig, h.sigErr = newSigner(h.key)
 			return
 		}
 		h.sig, h.sigErr = processSigner()

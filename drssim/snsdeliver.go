@@ -36,6 +36,7 @@ type snsDelivery struct {
 	fault   string      // the SNS fault applied, for the log
 	delay   time.Duration
 	attempt int
+	counted bool // in snsHub.pending
 }
 
 // SNSDelivery is one line of the delivery log: an attempt, or a drop.
@@ -91,10 +92,42 @@ func (h *snsHub) record(d *snsDelivery, status int, outcome string, err error) {
 		rec.Error = err.Error()
 	}
 	h.log.add(rec)
+	if outcome != SNSRetrying && d.counted {
+		d.counted = false
+		if h.pending--; h.pending == 0 && h.idle != nil {
+			close(h.idle)
+			h.idle = nil
+		}
+	}
 	if outcome == SNSDropped {
 		h.logger.Warn("sns: delivery dropped", "messageId", rec.MessageID, "type", rec.Type,
 			"notificationType", rec.NotificationType, "subscription", rec.SubscriptionARN,
 			"endpoint", rec.Endpoint, "attempts", rec.Attempt, "err", rec.Error)
+	}
+}
+
+// WaitSNSDeliveries waits until no SNS delivery is queued, in flight or
+// waiting for a retry or a delay fault, so that the delivery log is
+// complete; notifications held back by an out-of-order fault are not
+// waited for. It returns ctx's error if ctx ends first.
+func (s *Server) WaitSNSDeliveries(ctx context.Context) error {
+	h := s.sns
+	for {
+		h.mu.Lock()
+		if h.pending == 0 {
+			h.mu.Unlock()
+			return nil
+		}
+		if h.idle == nil {
+			h.idle = make(chan struct{})
+		}
+		idle := h.idle
+		h.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
@@ -174,6 +207,8 @@ func (h *snsHub) publish(ev *snsEvent) {
 // enqueue queues d for its subscription's worker, starting one if none
 // runs; a delayed d waits on a goroutine of its own. The caller holds mu.
 func (h *snsHub) enqueue(d *snsDelivery) {
+	h.pending++
+	d.counted = true
 	if h.stopping {
 		h.record(d, 0, SNSDropped, errEmulatorClosed)
 		return

@@ -3,6 +3,7 @@ package drssim
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -84,6 +85,7 @@ type snsHub struct {
 	client    *http.Client
 	confirmed atomic.Int32 // confirmed subscriptions: 0 skips all work
 
+	key        *rsa.PrivateKey // from WithSNSSigningKey, or nil
 	signerOnce sync.Once
 	sig        *snsSigner
 	sigErr     error
@@ -98,13 +100,15 @@ type snsHub struct {
 	stopping bool
 	faults   []SNSFault
 	log      snsLog
+	pending  int           // deliveries queued, in flight, or waiting to retry
+	idle     chan struct{} // closed when pending drops to 0
 }
 
-func newSNSHub(cfg SNSConfig, profiles []SecurityProfile, logger *slog.Logger) *snsHub {
+func newSNSHub(cfg SNSConfig, key *rsa.PrivateKey, profiles []SecurityProfile, logger *slog.Logger) *snsHub {
 	cfg = cfg.withDefaults()
 	tr := &http.Transport{MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second}
 	h := &snsHub{
-		cfg: cfg, topics: map[string]string{}, logger: logger, transport: tr,
+		cfg: cfg, key: key, topics: map[string]string{}, logger: logger, transport: tr,
 		client: &http.Client{Transport: tr, Timeout: snsAttemptTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		byToken: map[string]*snsSub{}, byARN: map[string]*snsSub{},
