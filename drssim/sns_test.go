@@ -209,7 +209,7 @@ func TestSNSFaults(t *testing.T) {
 	_, body = e.replenish(tok, "coffee-beans")
 	placed := rc.note(t, sns.OrderPlacedType)
 	cancelled := rc.note(t, sns.OrderCancelledType)
-	if placed.Event.(*sns.OrderPlaced).Order.InstanceID != body["eventInstanceId"] || !placed.Time.After(cancelled.Time) {
+	if placed.Event.(*sns.OrderPlaced).Order.InstanceID != body["eventInstanceId"] || placed.Time.Before(cancelled.Time) {
 		t.Errorf("OrderPlaced at %s arrived before OrderCancelled at %s", placed.Time, cancelled.Time)
 	}
 
