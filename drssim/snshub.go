@@ -37,6 +37,11 @@ const (
 	maxSNSEndpoint = 2048
 	// snsAttemptTimeout is how long a delivery waits for an answer, as SNS.
 	snsAttemptTimeout = 15 * time.Second
+	// maxSNSSubs caps the subscriptions of a Server.
+	maxSNSSubs = 1000
+	// maxSNSQueue caps a subscription's queue: beyond it, messages are
+	// dropped (and logged), so that a stuck endpoint cannot grow memory.
+	maxSNSQueue = 10_000
 )
 
 // SNSSubscribeRequest asks [Server.SNSSubscribe] for a subscription, as
@@ -198,6 +203,9 @@ func (s *Server) SNSSubscribe(req SNSSubscribeRequest) (SNSSubscription, error) 
 			}
 			return sub.SNSSubscription, nil
 		}
+	}
+	if len(h.subs) >= maxSNSSubs {
+		return SNSSubscription{}, fmt.Errorf("endpoint: the emulator holds %d subscriptions, its maximum", maxSNSSubs)
 	}
 	sub := &snsSub{SNSSubscription: SNSSubscription{
 		SubscriptionARN: topic + ":" + newRequestID(), TopicARN: topic, ClientID: req.ClientID,
