@@ -193,9 +193,9 @@ func (h *snsHub) publish(ev *snsEvent) {
 			sub.held = append(sub.held, d)
 		default:
 			d.fault, d.delay = f.describe(), f.Delay
+			dup := *d // copied before a worker can touch d
 			h.enqueue(d)
 			if f.Duplicate {
-				dup := *d
 				h.enqueue(&dup)
 			}
 		}

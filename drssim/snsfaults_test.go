@@ -160,4 +160,12 @@ func TestSNSCloseStopsDeliveries(t *testing.T) {
 	if !dropped {
 		t.Errorf("the hanging confirmation was not dropped: %+v", e.s.SNSDeliveries())
 	}
+	// Started again, the Server delivers again.
+	if err := e.s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.replenish(tok, "water-filter")
+	if n := rc.note(t, sns.OrderPlacedType); n.Event.(*sns.OrderPlaced).Order.SlotID != "water-filter" {
+		t.Errorf("after a restart: %+v", n)
+	}
 }
