@@ -169,3 +169,37 @@ func TestSNSCloseStopsDeliveries(t *testing.T) {
 		t.Errorf("after a restart: %+v", n)
 	}
 }
+
+// TestSNSConcurrentOrders places orders from many goroutines: each one is
+// reported once, with its own eventInstanceId.
+func TestSNSConcurrentOrders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, drssim.Config{})
+	const n = 20
+	toks := make([]string, n)
+	for i := range toks {
+		toks[i] = e.link(drssim.LinkRequest{Serial: fmt.Sprintf("SN-%d", i), TestDevice: true}).AccessToken
+	}
+	rc := newReceiver(t, e.s, "", false)
+	rc.subscribe(t, e.s, drssim.SNSSubscribeRequest{SignatureVersion: "2"})
+	want := make(map[string]bool)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, tok := range toks {
+		wg.Go(func() {
+			_, body := e.replenish(tok, "coffee-beans")
+			mu.Lock()
+			want[body["eventInstanceId"].(string)] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	got := make(map[string]bool)
+	for range n {
+		got[rc.note(t, sns.OrderPlacedType).Event.(*sns.OrderPlaced).Order.InstanceID] = true
+	}
+	settle(t, e.s)
+	if diff := cmp.Diff(want, got); diff != "" || len(rc.notes) != 0 {
+		t.Errorf("OrderPlaced instance IDs (-placed +reported):\n%s", diff)
+	}
+}
