@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/amazondrs/drs/sns"
@@ -48,7 +49,7 @@ type SNSDelivery struct {
 	Type             string    `json:"type"` // SNS message type
 	NotificationType string    `json:"notificationType,omitempty"`
 	SubscriptionARN  string    `json:"subscriptionArn"`
-	Endpoint         string    `json:"endpoint"`
+	Endpoint         string    `json:"endpoint"`         // without its query, which may hold a secret
 	Attempt          int       `json:"attempt"`          // 1 for the first
 	Status           int       `json:"status,omitempty"` // the endpoint's answer
 	Outcome          string    `json:"outcome"`          // SNSDelivered, SNSRetrying or SNSDropped
@@ -87,9 +88,13 @@ func (s *Server) SNSDeliveries() []SNSDelivery {
 // record logs d's attempt; the caller holds mu.
 func (h *snsHub) record(d *snsDelivery, status int, outcome string, err error) {
 	rec := SNSDelivery{Time: time.Now().UTC(), MessageID: d.msg.MessageID, Type: d.msg.Type,
-		NotificationType: d.drsType, SubscriptionARN: d.sub.SubscriptionARN, Endpoint: d.sub.Endpoint,
+		NotificationType: d.drsType, SubscriptionARN: d.sub.SubscriptionARN, Endpoint: shownEndpoint(d.sub.Endpoint),
 		Attempt: d.attempt, Status: status, Outcome: outcome, Fault: d.fault}
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = rec.Endpoint
+		}
 		rec.Error = err.Error()
 	}
 	h.log.add(rec)
@@ -130,6 +135,14 @@ func (s *Server) WaitSNSDeliveries(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// shownEndpoint is an endpoint as logs show it: without its query.
+func shownEndpoint(raw string) string {
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		return raw[:i] + "?[redacted]"
+	}
+	return raw
 }
 
 // confirmation builds a SubscriptionConfirmation or UnsubscribeConfirmation

@@ -98,7 +98,11 @@ func TestSNSRetriesThenDrops(t *testing.T) {
 	e := newEnv(t, cfg, drssim.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	tok := e.link(drssim.LinkRequest{Serial: "SN-r", TestDevice: true}).AccessToken
 	rc := newReceiver(t, e.s, "", true)
-	rc.subscribe(t, e.s, drssim.SNSSubscribeRequest{})
+	const secret = "endpoint-secret-42"
+	if _, err := e.s.SNSSubscribe(drssim.SNSSubscribeRequest{Endpoint: rc.srv.URL + "/sns?key=" + secret}); err != nil {
+		t.Fatal(err)
+	}
+	rc.confirmed(t)
 	e.replenish(tok, "coffee-beans")
 	var id string
 	for i := range 4 { // the first attempt and 3 retries, same MessageId
@@ -108,7 +112,14 @@ func TestSNSRetriesThenDrops(t *testing.T) {
 		}
 		id = a.id
 	}
+	// A refused connection: the error names the endpoint without its query.
+	if _, err := e.s.SNSSubscribe(drssim.SNSSubscribeRequest{Endpoint: "http://127.0.0.1:1/sns?key=" + secret}); err != nil {
+		t.Fatal(err)
+	}
 	settle(t, e.s)
+	if l := fmt.Sprint(e.s.SNSDeliveries()); !strings.Contains(l, "connection refused") && !strings.Contains(l, "connect") {
+		t.Errorf("no connection error in the log: %s", l)
+	}
 	var got []string
 	for _, d := range e.s.SNSDeliveries() {
 		if d.MessageID == id {
@@ -122,7 +133,8 @@ func TestSNSRetriesThenDrops(t *testing.T) {
 	if len(rc.arrivals) != 0 {
 		t.Errorf("more than 4 attempts: %+v", <-rc.arrivals)
 	}
-	if l := logs.String(); !strings.Contains(l, "sns: delivery dropped") || !strings.Contains(l, id) || strings.Contains(l, tok) {
+	if l := logs.String() + fmt.Sprint(e.s.SNSDeliveries()); !strings.Contains(l, "sns: delivery dropped") || !strings.Contains(l, id) ||
+		strings.Contains(l, tok) || strings.Contains(l, secret) {
 		t.Errorf("log lacks the drop of %s, or holds the token:\n%s", id, l)
 	}
 }
