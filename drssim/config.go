@@ -85,6 +85,9 @@ type Config struct {
 	Models []DeviceModel `json:"models"`
 	// CustomerName is the customer the consent page shows as signed in.
 	CustomerName string `json:"customer_name"`
+	// SNS configures SNS notifications: region, account, retries, signing
+	// key; the zero value means the defaults.
+	SNS SNSConfig `json:"sns"`
 }
 
 // DefaultConfig returns the configuration the emulator uses when given none:
@@ -167,7 +170,7 @@ func (c Config) withDefaults() Config {
 // clone returns a deep copy, so the caller's later changes cannot reach a
 // running Server.
 func (c Config) clone() Config {
-	out := Config{CustomerName: c.CustomerName}
+	out := Config{CustomerName: c.CustomerName, SNS: c.SNS}
 	for _, p := range c.Profiles {
 		p.AllowedReturnURLs = append([]string(nil), p.AllowedReturnURLs...)
 		out.Profiles = append(out.Profiles, p)

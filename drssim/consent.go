@@ -142,6 +142,7 @@ func (s *Server) consent(r *http.Request) response {
 	}
 	delete(s.st.consents, id)
 	d := s.st.link(c.clientID, c.model, c.serial, c.test, c.nonLive, choices)
+	s.notifyLinked(d, now)
 	code := newAuthCode()
 	s.st.codes[code] = &authCode{dev: d, clientID: c.clientID, redirectURI: c.redirectURI,
 		challenge: c.challenge, method: c.method, expires: now.Add(authCodeTTL)}

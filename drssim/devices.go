@@ -116,6 +116,7 @@ func (s *Server) LinkDevice(req LinkRequest) (Link, error) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	d := s.st.link(req.ClientID, m, req.Serial, req.TestDevice, req.NonLive, choices)
+	s.notifyLinked(d, now)
 	return Link{
 		RefreshToken: s.st.issueRefresh(d, req.ClientID),
 		AccessToken:  s.st.issueAccess(d, now),

@@ -140,6 +140,68 @@
 //   - Access and refresh tokens are "Atza|IwEBI" or "Atzr|IwEBI" and URL-safe
 //     base64, 460 characters; authorization codes are 20 letters.
 //
+// # SNS notifications
+//
+// The emulator sends DRS notifications through SNS as Amazon does
+// (drs-api.md §10.3-10.4), to HTTP(S) endpoints subscribed with
+// [Server.SNSSubscribe] or POST /_emulator/sns/subscriptions. Each security
+// profile has its own topic ([Server.SNSTopicARN]); a subscription hears
+// only its profile's devices. The endpoint first gets a
+// SubscriptionConfirmation; a GET of its SubscribeURL confirms. Confirmed
+// endpoints get, signed (SignatureVersion "1" or "2", per subscription) and
+// with the x-amz-sns-* headers: DeviceRegistered then SubscriptionChanged
+// on every link (browser or control plane), OrderPlaced on a Replenish that
+// places an order (the same eventInstanceId), OrderCancelled on
+// CancelTestOrders and on a customer's cancellation, ItemShipped,
+// DeviceDeregistered on deregistration (API or Amazon's side), and
+// SubscriptionChanged on a customer's change of a slot. An UnsubscribeURL
+// GET unsubscribes (with an UnsubscribeConfirmation).
+//
+// Messages name Amazon's host, as receivers require: the SigningCertURL is
+// https://sns.<region>.amazonaws.com/_emulator/sns/certs/SimpleNotificationService-<hex>.pem,
+// the SubscribeURL https://sns.<region>.amazonaws.com/_emulator/sns/confirm?...
+// and the UnsubscribeURL .../_emulator/sns/unsubscribe?...: the paths are
+// the emulator's, so a receiver under test reaches them by sending
+// requests for sns.<region>.amazonaws.com to the emulator over plain HTTP.
+// [Server.SNSHTTPClient] is such a client (for sns.Config.HTTPClient);
+// receivers trust the key with sns.TrustCertificate([Server.SNSCertificate]),
+// also served at GET /_emulator/sns/certificate.
+//
+// The choices where Amazon is silent or the emulator differs:
+//
+//   - Two clocks. The envelope's Timestamp is the wall clock when the
+//     message was published, the same on every retry, as SNS's; the DRS
+//     notificationTime follows the emulator clock, so that a receiver's
+//     Verifier accepts messages however far the emulator clock was advanced.
+//   - Delivery is asynchronous and never blocks a DRS request: each
+//     subscription has a queue served in order by a goroutine that exits
+//     when it is empty (at most 10,000 messages queued; beyond, dropped).
+//     An answer of 200-499 is delivered (SNS does not retry those); a 5xx,
+//     a connection failure or 15 s without an answer is retried
+//     [SNSConfig.Retries] times (3) [SNSConfig.RetryDelay] apart (20 s),
+//     then dropped and logged at Warn. Retries do not hold up later messages.
+//   - [Server.Close] cancels deliveries in progress and drops what is queued
+//     (logged), returning when their goroutines have ended.
+//     [Server.WaitSNSDeliveries] waits until nothing is under way.
+//   - The signing key is RSA 2048, made on the first subscription and
+//     shared by every Server of the process, unless [WithSNSSigningKey]
+//     gives one; its self-signed certificate is valid from 1999 to 2100.
+//   - Subscriptions default to SignatureVersion "1" (SNS's default) and DRS
+//     message version "2" (the one with ASINs); version 2 messages carry the
+//     message attribute version "2.0". MessageIds and notificationIds are
+//     random UUIDs; the directedCustomerId is derived from CustomerName.
+//   - Order notifications give the product's quantity and unit (12 ounce),
+//     the slot's size of one order; estimatedDeliveryDate is the order's
+//     expected delivery. A shipped order stays "Processing" until then and
+//     can no longer be cancelled; the customer may cancel any open order,
+//     test or real.
+//   - SNS faults ([SNSFault], POST /_emulator/sns/faults) apply to the next
+//     notifications, never to confirmations: duplicate (sent twice, one
+//     MessageId), out_of_order (held until the next notification of the
+//     subscription is queued, then sent after it) and delay (wall clock;
+//     later messages may overtake it). The delivery log ([Server.SNSDeliveries],
+//     GET /_emulator/sns/deliveries) keeps the last 1,000 attempts and drops.
+//
 // # Emulator clock and request log
 //
 // The clock runs in real time from its start ([WithClock]) and moves only

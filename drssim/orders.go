@@ -46,6 +46,9 @@ type Order struct {
 	Placed time.Time `json:"placed"`
 	// ExpectedDelivery is when the order is delivered: Placed plus two days.
 	ExpectedDelivery time.Time `json:"expectedDelivery"`
+	// Shipped is when the control plane shipped the order (emulator
+	// clock); zero until then.
+	Shipped time.Time `json:"shipped,omitzero"`
 }
 
 // order is the mutable record behind an Order.
@@ -104,17 +107,18 @@ func (st *state) placeOrder(d *device, slotID string, p Product, now time.Time) 
 
 // cancelTestOrder cancels the open test order of the slot, if any, and
 // reports the slot's orderStatus afterwards: NO_ORDER_IN_PROGRESS, or
-// ORDER_INPROGRESS when a real order keeps it blocked. The caller holds mu.
-func (st *state) cancelTestOrder(d *device, slotID string, now time.Time) string {
+// ORDER_INPROGRESS when a real order keeps it blocked; and the order it
+// cancelled, if any. The caller holds mu.
+func (st *state) cancelTestOrder(d *device, slotID string, now time.Time) (string, *order) {
 	o := st.openOrder(d, slotID, now)
 	if o == nil {
-		return "NO_ORDER_IN_PROGRESS"
+		return "NO_ORDER_IN_PROGRESS", nil
 	}
 	if !o.Test {
-		return "ORDER_INPROGRESS"
+		return "ORDER_INPROGRESS", nil
 	}
 	o.cancelled = true
-	return "NO_ORDER_IN_PROGRESS"
+	return "NO_ORDER_IN_PROGRESS", o
 }
 
 // Orders returns every order the emulator has placed, oldest first, with

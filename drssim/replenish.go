@@ -1,6 +1,10 @@
 package drssim
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/amazondrs/drs/sns"
+)
 
 // Replenish detail codes (drs-api.md §3.1).
 const (
@@ -33,6 +37,7 @@ func (s *Server) replenish(r *http.Request) response {
 		return validationError("No product is selected for slot " + slotID)
 	}
 	o := s.st.placeOrder(d, slotID, p, call.now)
+	s.notifyOrder(sns.OrderPlacedType, d, o, call.now)
 	detail := detailStandard
 	if o.Test {
 		detail = detailTest
@@ -84,7 +89,7 @@ func (s *Server) cancelSlotTestOrder(r *http.Request) response {
 	if call.dev.model.slot(slotID) == nil {
 		return unknownSlot(slotID)
 	}
-	status := s.st.cancelTestOrder(call.dev, slotID, call.now)
+	status := s.cancelTestOrder(call, slotID)
 	return s.cancelResponse(call, []slotOrderStatus{{status, slotID}})
 }
 
@@ -99,9 +104,20 @@ func (s *Server) cancelAllTestOrders(r *http.Request) response {
 	}
 	out := make([]slotOrderStatus, 0, len(call.dev.model.Slots))
 	for _, sl := range call.dev.model.Slots {
-		out = append(out, slotOrderStatus{s.st.cancelTestOrder(call.dev, sl.ID, call.now), sl.ID})
+		out = append(out, slotOrderStatus{s.cancelTestOrder(call, sl.ID), sl.ID})
 	}
 	return s.cancelResponse(call, out)
+}
+
+// cancelTestOrder cancels the slot's open test order, sending
+// OrderCancelled, and returns the slot's orderStatus. The caller holds the
+// state's lock.
+func (s *Server) cancelTestOrder(call drsCall, slotID string) string {
+	status, o := s.st.cancelTestOrder(call.dev, slotID, call.now)
+	if o != nil {
+		s.notifyOrder(sns.OrderCancelledType, call.dev, o, call.now)
+	}
+	return status
 }
 
 func (s *Server) cancelResponse(call drsCall, statuses []slotOrderStatus) response {

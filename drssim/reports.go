@@ -203,6 +203,7 @@ func (s *Server) deregisterV2(r *http.Request) response {
 		return fail
 	}
 	s.st.revoke(call.dev)
+	s.notifyDeregistered(call.dev, call.now)
 	return success(vDeregisterV2, call, nil)
 }
 
@@ -220,5 +221,6 @@ func (s *Server) deregisterV1(r *http.Request) response {
 		return validationError("Device " + model + "/" + serial + " does not match the device of the access token")
 	}
 	s.st.revoke(call.dev)
+	s.notifyDeregistered(call.dev, call.now)
 	return success(vDeregisterV1, call, nil)
 }

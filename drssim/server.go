@@ -2,6 +2,7 @@ package drssim
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,9 @@ type Server struct {
 	faults   faultBook
 	counts   [numEndpoints]atomic.Int64
 	reqs     requestLog
+	sns      *snsHub
+	snsKey   *rsa.PrivateKey // WithSNSSigningKey
+	customer string          // directedCustomerId of CustomerName
 	mux      *http.ServeMux
 	paths    *http.ServeMux // the same paths without methods, to tell 405 from 404
 
@@ -78,6 +82,11 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.snsKey != nil && s.snsKey.N.BitLen() < 2048 {
+		return nil, fmt.Errorf("drssim: SNS signing key has %d bits, at least 2048 required", s.snsKey.N.BitLen())
+	}
+	s.sns = newSNSHub(cfg.SNS, s.snsKey, cfg.Profiles, s.logger)
+	s.customer = customerID(cfg.CustomerName)
 	s.mux, s.paths = http.NewServeMux(), http.NewServeMux()
 	seen := map[string]bool{}
 	for _, rt := range s.routes() {
@@ -127,6 +136,20 @@ func (s *Server) routes() []route {
 		{"GET /_emulator/clock", noEndpoint, s.ctlClock},
 		{"GET /_emulator/requests", noEndpoint, s.ctlRequests},
 		{"GET /_emulator/config", noEndpoint, s.ctlConfig},
+		{"POST /_emulator/orders/{id}/ship", noEndpoint, s.ctlShipOrder},
+		{"POST /_emulator/orders/{id}/cancel", noEndpoint, s.ctlCancelOrder},
+		{"POST /_emulator/devices/{model}/{serial}/deregister", noEndpoint, s.ctlDeregister},
+		{"POST /_emulator/devices/{model}/{serial}/slots/{slotId}", noEndpoint, s.ctlChangeSlot},
+		{"POST /_emulator/sns/subscriptions", noEndpoint, s.ctlSNSSubscribe},
+		{"GET /_emulator/sns/subscriptions", noEndpoint, s.ctlSNSSubscriptions},
+		{"GET /_emulator/sns/deliveries", noEndpoint, s.ctlSNSDeliveries},
+		{"POST /_emulator/sns/faults", noEndpoint, s.ctlSNSInjectFault},
+		{"GET /_emulator/sns/faults", noEndpoint, s.ctlSNSFaults},
+		{"DELETE /_emulator/sns/faults", noEndpoint, s.ctlSNSClearFaults},
+		{"GET " + snsConfirmPath, noEndpoint, s.snsConfirm},
+		{"GET " + snsUnsubscribePath, noEndpoint, s.snsUnsubscribe},
+		{"GET " + snsCertDir + "{file}", noEndpoint, s.snsCert},
+		{"GET /_emulator/sns/certificate", noEndpoint, s.snsCert},
 	}
 }
 
@@ -196,9 +219,13 @@ func (s *Server) URL() string {
 }
 
 // Close stops serving: it closes the listener and every connection and
-// cancels requests in progress (injected delays included). The Server's
-// state stays readable. Close is a no-op when the Server is not serving.
+// cancels requests in progress (injected delays included). It also stops
+// SNS deliveries in progress, dropping (and logging) what is queued, and
+// returns only when their goroutines have ended. The Server's state stays
+// readable, and it may be started again. Close of a Server that is not
+// serving only stops deliveries.
 func (s *Server) Close() error {
+	s.sns.stop()
 	s.life.Lock()
 	defer s.life.Unlock()
 	if s.httpSrv == nil {

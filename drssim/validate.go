@@ -41,6 +41,9 @@ func (c Config) Validate() error {
 		}
 		seen[m.ID] = true
 	}
+	if err := c.SNS.validate(); err != nil {
+		return fmt.Errorf("sns.%w", err)
+	}
 	return nil
 }
 

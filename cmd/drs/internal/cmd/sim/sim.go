@@ -67,6 +67,11 @@ type Info struct {
 	Profiles     []drssim.SecurityProfile `json:"profiles"`
 	Models       []drssim.DeviceModel     `json:"models"`
 	CustomerName string                   `json:"customerName"`
+	// SNSTopics are the profiles' SNS topic ARNs, in profile order.
+	SNSTopics []string `json:"snsTopics"`
+	// SNSHost is the Amazon host SNS messages name in their URLs; a
+	// receiver sends its requests to Addr instead, over plain HTTP.
+	SNSHost string `json:"snsHost"`
 }
 
 // Run serves the emulator until ctx ends.
@@ -93,7 +98,10 @@ func Run(ctx context.Context, opts *Options) error {
 	cfg = s.Config()
 	addr := dialAddr(s.Addr())
 	info := Info{URL: "http://" + addr, Addr: addr, Listen: s.Addr(), Export: exportLine(addr, cfg),
-		Profiles: cfg.Profiles, Models: cfg.Models, CustomerName: cfg.CustomerName}
+		Profiles: cfg.Profiles, Models: cfg.Models, CustomerName: cfg.CustomerName, SNSHost: snsHost(cfg)}
+	for _, p := range cfg.Profiles {
+		info.SNSTopics = append(info.SNSTopics, s.SNSTopicARN(p.ClientID))
+	}
 	if err := f.Print(info, func(w io.Writer) { printInfo(w, info) }); err != nil {
 		s.Close()
 		return err
@@ -134,6 +142,15 @@ func exportLine(addr string, cfg drssim.Config) string {
 		}
 	}
 	return line
+}
+
+// snsHost is the Amazon host named in the emulator's SNS messages.
+func snsHost(cfg drssim.Config) string {
+	region := cfg.SNS.Region
+	if region == "" {
+		region = drssim.DefaultSNSRegion
+	}
+	return "sns." + region + ".amazonaws.com"
 }
 
 func shellQuote(s string) string {
@@ -183,6 +200,23 @@ func printInfo(w io.Writer, info Info) {
 		cmdutil.Fprintf(w, "\nTry, in another shell after the export line:\n")
 		cmdutil.Fprintf(w, "    drs login --model %s --serial S1 --test%s\n    drs replenish %s --model %s --serial S1\n", m.ID, nonLive, m.Slots[0].ID, m.ID)
 	}
+	printSNS(w, info)
 	cmdutil.Fprintf(w, "\n")
 	cmdutil.Fprintf(w, "Serving until Ctrl+C.\n")
+}
+
+// printSNS prints the SNS lines: topics, how to subscribe, the certificate
+// and where the Amazon URLs in messages lead.
+func printSNS(w io.Writer, info Info) {
+	if len(info.SNSTopics) == 0 {
+		return
+	}
+	cmdutil.Fprintf(w, "\nSNS notifications (signed with the emulator's key):\n")
+	for i, t := range info.SNSTopics {
+		cmdutil.Fprintf(w, "    topic, profile %d: %s\n", i+1, t)
+	}
+	cmdutil.Fprintf(w, "    subscribe:   curl -XPOST %s/_emulator/sns/subscriptions -d '{\"endpoint\":\"http://127.0.0.1:9000/sns\"}'\n", info.URL)
+	cmdutil.Fprintf(w, "    certificate: %s/_emulator/sns/certificate\n", info.URL)
+	cmdutil.Fprintf(w, "    messages name https://%s/_emulator/sns/...: send that host to %s over plain HTTP\n", info.SNSHost, info.Addr)
+	cmdutil.Fprintf(w, "    deliveries:  %s/_emulator/sns/deliveries\n", info.URL)
 }

@@ -35,7 +35,10 @@ func TestPrintInfoHints(t *testing.T) {
 		not    []string
 	}{
 		{"defaults", cfg.Models, "127.0.0.1:8181",
-			[]string{"listening on http://127.0.0.1:8181\n", "drs login --model CoffeeMaker01 --serial S1 --test\n"}, []string{"every interface"}},
+			[]string{"listening on http://127.0.0.1:8181\n", "drs login --model CoffeeMaker01 --serial S1 --test\n",
+				"topic, profile 1: arn:aws:sns:us-east-1:123456789012:drs-x\n", "curl -XPOST http://127.0.0.1:8181/_emulator/sns/subscriptions",
+				"messages name https://sns.us-east-1.amazonaws.com/_emulator/sns/...: send that host to 127.0.0.1:8181 over plain HTTP\n"},
+			[]string{"every interface"}},
 		{"non-live first", []drssim.DeviceModel{cfg.Models[1]}, "[::]:8181",
 			[]string{"listening on [::]:8181 (every interface), at http://127.0.0.1:8181\n", "drs login --model CoffeeMaker02-beta --serial S1 --test --non-live\n"}, nil},
 	} {
@@ -44,7 +47,8 @@ func TestPrintInfoHints(t *testing.T) {
 			var buf bytes.Buffer
 			addr := dialAddr(tt.listen)
 			printInfo(&buf, Info{URL: "http://" + addr, Addr: addr, Listen: tt.listen, Export: exportLine(addr, cfg),
-				Profiles: cfg.Profiles, Models: tt.models, CustomerName: cfg.CustomerName})
+				Profiles: cfg.Profiles, Models: tt.models, CustomerName: cfg.CustomerName,
+				SNSTopics: []string{"arn:aws:sns:us-east-1:123456789012:drs-x"}, SNSHost: snsHost(cfg)})
 			for _, w := range tt.want {
 				if !strings.Contains(buf.String(), w) {
 					t.Errorf("output lacks %q:\n%s", w, buf.String())
