@@ -194,6 +194,7 @@ func (s *Server) StartAt(addr string) error {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 	s.httpSrv, s.ln, s.cancel = srv, ln, cancel
+	s.sns.resume()
 	go func() { _ = srv.Serve(ln) }()
 	return nil
 }
@@ -221,18 +222,20 @@ func (s *Server) URL() string {
 // Close stops serving: it closes the listener and every connection and
 // cancels requests in progress (injected delays included). It also stops
 // SNS deliveries in progress, dropping (and logging) what is queued, and
-// returns only when their goroutines have ended. The Server's state stays
-// readable, and it may be started again. Close of a Server that is not
-// serving only stops deliveries.
+// returns only when their goroutines have ended; a handler still running
+// when Close returns publishes nothing (its notifications are dropped and
+// logged). The Server's state stays readable, and it may be started again,
+// which resumes deliveries. Close of a Server that is not serving only
+// stops deliveries.
 func (s *Server) Close() error {
-	s.sns.stop()
 	s.life.Lock()
-	defer s.life.Unlock()
-	if s.httpSrv == nil {
-		return nil
+	var err error
+	if s.httpSrv != nil {
+		s.cancel()
+		err = s.httpSrv.Close()
+		s.httpSrv, s.ln, s.cancel = nil, nil, nil
 	}
-	s.cancel()
-	err := s.httpSrv.Close()
-	s.httpSrv, s.ln, s.cancel = nil, nil, nil
+	s.life.Unlock()
+	s.sns.stop()
 	return err
 }

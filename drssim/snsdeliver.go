@@ -368,8 +368,9 @@ func (h *snsHub) sign(d *snsDelivery) ([]byte, error) {
 	return json.Marshal(&m)
 }
 
-// stop cancels every delivery, waits for the goroutines to end, and makes
-// the hub ready to deliver again.
+// stop cancels every delivery and waits for the goroutines to end. The hub
+// stays stopped (what is published meanwhile, say by a handler still
+// running after Close, is dropped and logged) until resume.
 func (h *snsHub) stop() {
 	h.mu.Lock()
 	h.stopping = true
@@ -383,8 +384,14 @@ func (h *snsHub) stop() {
 	h.mu.Unlock()
 	h.wg.Wait()
 	h.transport.CloseIdleConnections()
+}
+
+// resume makes a stopped hub deliver again.
+func (h *snsHub) resume() {
 	h.mu.Lock()
-	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.stopping = false
-	h.mu.Unlock()
+	defer h.mu.Unlock()
+	if h.stopping {
+		h.ctx, h.cancel = context.WithCancel(context.Background())
+		h.stopping = false
+	}
 }

@@ -172,6 +172,18 @@ func TestSNSCloseStopsDeliveries(t *testing.T) {
 	if !dropped {
 		t.Errorf("the hanging confirmation was not dropped: %+v", e.s.SNSDeliveries())
 	}
+	// After Close, what is published (as by a handler still running) is
+	// dropped, not delivered: no goroutine outlives Close.
+	before := len(e.s.SNSDeliveries())
+	if _, err := e.s.DeregisterDevice(drssim.DefaultClientID, drssim.DefaultModel, "SN-c"); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range e.s.SNSDeliveries()[before:] {
+		if d.Outcome != drssim.SNSDropped {
+			t.Errorf("a notification published after Close was %s, want dropped: %+v", d.Outcome, d)
+		}
+	}
+	tok = e.link(drssim.LinkRequest{Serial: "SN-c", TestDevice: true}).AccessToken
 	// Started again, the Server delivers again.
 	if err := e.s.Start(); err != nil {
 		t.Fatal(err)

@@ -65,9 +65,13 @@ func checkSNSURL(field, raw string) (*url.URL, error) {
 }
 
 // IsSNSHost reports whether host is sns.<region>.amazonaws.com or
-// sns.<region>.amazonaws.com.cn, the region being at least three letters,
-// digits or hyphens (drs-api.md §10.3). Any other *.amazonaws.com host is
-// refused: it may be someone's S3 bucket.
+// sns.<region>.amazonaws.com.cn, the region spelled as AWS spells regions:
+// lower-case words joined by hyphens and ending in a number (us-east-1,
+// cn-north-1, us-gov-west-1). AWS's own check (drs-api.md §10.3) accepts any
+// three or more letters, digits or hyphens, which also admits
+// sns.s3-us-west-2.amazonaws.com: the HTTPS host of an S3 bucket named
+// "sns", whose owner could serve a certificate there. Any other
+// *.amazonaws.com host is refused for the same reason.
 func IsSNSHost(host string) bool {
 	rest, ok := strings.CutPrefix(host, "sns.")
 	if !ok {
@@ -79,12 +83,27 @@ func IsSNSHost(host string) bool {
 			return false
 		}
 	}
-	if len(region) < 3 {
+	return isRegion(region)
+}
+
+// isRegion reports whether r looks like an AWS region name: two or more
+// hyphen-separated parts, all lower-case letters but the last, which is
+// digits, and the first of exactly two letters ("us", "eu", "ap", "cn", ...).
+// S3 endpoint labels ("s3-us-west-2", "s3-accelerate") fail it.
+func isRegion(r string) bool {
+	parts := strings.Split(r, "-")
+	if len(parts) < 3 || len(parts[0]) != 2 {
 		return false
 	}
-	for _, c := range region {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+	for i, p := range parts {
+		if p == "" {
 			return false
+		}
+		last := i == len(parts)-1
+		for _, c := range p {
+			if last && !(c >= '0' && c <= '9') || !last && !(c >= 'a' && c <= 'z') {
+				return false
+			}
 		}
 	}
 	return true

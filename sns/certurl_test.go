@@ -26,6 +26,13 @@ func TestCheckCertURL(t *testing.T) {
 		// Look-alikes: any other *.amazonaws.com could be an S3 bucket.
 		{"https://s3.amazonaws.com/bucket/x.pem", false},
 		{"https://mybucket.s3.amazonaws.com/x.pem", false},
+		// The HTTPS hosts of an S3 bucket named "sns" (AWS's own check
+		// accepts them).
+		{"https://sns.s3-us-west-2.amazonaws.com/a.pem", false},
+		{"https://sns.s3-accelerate.amazonaws.com/a.pem", false},
+		{"https://sns.s3-external-1.amazonaws.com/a.pem", false},
+		{"https://sns.us-gov-west-1.amazonaws.com/a.pem", true},
+		{"https://sns.cn-north-1.amazonaws.com.cn/a.pem", true},
 		{"https://sns.us-east-1.amazonaws.com.evil.com/x.pem", false},
 		{"https://sns.us-east-1.amazonaws.co/x.pem", false},
 		{"https://evilsns.us-east-1.amazonaws.com/x.pem", false},

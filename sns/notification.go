@@ -29,7 +29,9 @@ type Notification struct {
 	// TopicARN is the SNS topic it came through.
 	TopicARN string
 	// Version is the message version, "1.0" or "2.0": the SNS message
-	// attribute "version", "1.0" when absent.
+	// attribute "version", "1.0" when absent. SNS does not sign message
+	// attributes, so it is only a label: both shapes are read whatever it
+	// says, and nothing should be decided on it.
 	Version string
 	// Type is notificationInfo.notificationType, e.g. OrderPlacedType.
 	Type string

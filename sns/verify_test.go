@@ -54,7 +54,7 @@ func TestVerifyRefusesTampering(t *testing.T) {
 		"MessageId":        func(m *Message) { m.MessageID = "other" },
 		"Timestamp":        func(m *Message) { m.Timestamp = strings.Replace(m.Timestamp, "Z", "+00:00", 1) },
 		"TopicArn":         func(m *Message) { m.TopicARN = otherTopic },
-		"Signature":        func(m *Message) { m.Signature = "A" + m.Signature[1:] },
+		"Signature":        func(m *Message) { m.Signature = flipFirst(m.Signature) },
 		"Signature base64": func(m *Message) { m.Signature = "!" + m.Signature },
 		"Signature empty":  func(m *Message) { m.Signature = "" },
 		"SignatureVersion": func(m *Message) { m.SignatureVersion = map[string]string{"1": "2", "2": "1"}[m.SignatureVersion] },
@@ -188,4 +188,13 @@ type certSourceFunc func(context.Context, string) error
 
 func (f certSourceFunc) Certificate(ctx context.Context, u string) (*x509.Certificate, error) {
 	return nil, f(ctx, u)
+}
+
+// flipFirst changes the first base64 character of s (to "A", or to "B" when
+// it already is "A"), so the tampering always changes the signature.
+func flipFirst(s string) string {
+	if s[0] == 'A' {
+		return "B" + s[1:]
+	}
+	return "A" + s[1:]
 }
