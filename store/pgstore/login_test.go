@@ -7,6 +7,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/login"
 	"github.com/amazondrs/drs/store"
 )
 
@@ -28,8 +29,8 @@ func TestLoginAcrossInstances(t *testing.T) {
 	mux := http.NewServeMux()
 	lb := httptest.NewServer(mux) // the public URL; which instance answers is up to the "load balancer"
 	t.Cleanup(lb.Close)
-	newInstance := func(clientFor func(store.Key) (*drs.Client, error)) *drs.LoginHandler {
-		h, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: lb.URL + "/callback", States: pg, StateKey: key, ClientFor: clientFor})
+	newInstance := func(clientFor func(store.Key) (*drs.Client, error)) *login.Handler {
+		h, err := login.New(login.Config{RedirectURL: lb.URL + "/callback", States: pg, StateKey: key, ClientFor: clientFor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +43,8 @@ func TestLoginAcrossInstances(t *testing.T) {
 		clientB, err = sim.Client(drs.WithTokenStore(pg, k.DeviceModel, k.Serial))
 		return clientB, err
 	})
-	if err := a.Start(clientA, drs.Device{Model: drssim.DefaultModel, Serial: "SN-FLEET-1", TestDevice: true}, nil); err != nil {
+	link, err := a.Start(clientA, drs.Device{Model: drssim.DefaultModel, Serial: "SN-FLEET-1", TestDevice: true}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	var visits []string
@@ -55,7 +57,7 @@ func TestLoginAcrossInstances(t *testing.T) {
 		visits = append(visits, "A")
 		a.ServeHTTP(w, r)
 	})
-	page, err := drssim.NewBrowser("").Link(t.Context(), lb.URL+"/callback", "allow")
+	page, err := drssim.NewBrowser("").Link(t.Context(), link, "allow")
 	if err != nil {
 		t.Fatal(err)
 	}
