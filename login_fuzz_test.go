@@ -33,6 +33,7 @@ type fzLogin struct {
 	h            *login.Handler
 	c            *drs.Client
 	link         string
+	cookie       *http.Cookie // the binding cookie of the route's states
 	valid, stale string
 	fill         *strings.Replacer
 }
@@ -75,8 +76,15 @@ func (l *fzLogin) issue(t *testing.T, route bool) string {
 	var u string
 	if route {
 		rec := httptest.NewRecorder()
-		l.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, l.link, nil))
+		req := httptest.NewRequest(http.MethodGet, l.link, nil)
+		if l.cookie != nil {
+			req.AddCookie(l.cookie) // one browser: both states are bound to it
+		}
+		l.h.ServeHTTP(rec, req)
 		u = rec.Header().Get("Location")
+		if cs := rec.Result().Cookies(); len(cs) == 1 && l.cookie == nil {
+			l.cookie = cs[0]
+		}
 	} else {
 		var err error
 		if u, err = l.h.AuthURL(context.Background(), l.c); err != nil {
@@ -194,6 +202,7 @@ func FuzzLoginCallback(f *testing.F) {
 		for i := range 2 { // the second is a replay
 			req := (&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/callback", RawQuery: query},
 				Header: http.Header{}, Host: "agent.example", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}).WithContext(t.Context())
+			req.AddCookie(l.cookie)
 			rec := httptest.NewRecorder()
 			l.h.ServeHTTP(rec, req)
 			fzCheckAnswer(t, a, rec, raw)

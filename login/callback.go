@@ -29,7 +29,17 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	// exchange even if the customer's browser goes away meanwhile.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), finishTimeout)
 	defer cancel()
-	res := h.returnTrip(ctx, r.URL.Query(), "")
+	q := r.URL.Query()
+	var res outcome
+	if browser := h.browserID(r); browser == "" && q.Has("state") {
+		res = outcome{status: http.StatusBadRequest, title: "Open the link again in this browser",
+			msg: "This browser did not bring back the cookie this sign-in started with, so nothing was linked. " +
+				"Allow cookies for this site, then open the link you were given again in this browser.",
+			err: &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "the return trip carries no login cookie: it did not come from the browser that started the attempt"}}
+		h.notifyOnly(res.err)
+	} else {
+		res = h.returnTrip(ctx, q, browser)
+	}
 	writePage(w, res.status, res.title, res.msg)
 }
 

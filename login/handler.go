@@ -2,10 +2,7 @@ package login
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -51,7 +48,8 @@ type Config struct {
 // Handler is the login flow: see the package documentation. Its zero value
 // is not usable; call [New].
 type Handler struct {
-	cfg Config
+	cfg    Config
+	cookie cookieSpec
 
 	mu      sync.Mutex
 	running map[store.Key]*pending
@@ -133,7 +131,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Handler{cfg: cfg, running: map[store.Key]*pending{}, ended: map[*drs.Client]*pending{}}, nil
+	return &Handler{cfg: cfg, cookie: newCookieSpec(cfg.RedirectURL, cfg.StartURL), running: map[store.Key]*pending{}, ended: map[*drs.Client]*pending{}}, nil
 }
 
 func checkURL(name, s string) error {
@@ -316,15 +314,9 @@ func (h *Handler) AuthURL(ctx context.Context, c *drs.Client) (string, error) {
 	return h.newAttempt(ctx, attemptOf(p), pasteBinding)
 }
 
-// sign returns the MAC of a state ID bound to binding (the browser's cookie
-// value, or pasteBinding).
-func (h *Handler) sign(id, binding string) string {
-	m := hmac.New(sha256.New, h.cfg.StateKey)
-	m.Write([]byte(id))
-	m.Write([]byte{0})
-	m.Write([]byte(binding))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
+// sign returns the MAC of a state ID bound to binding (the browser ID of
+// the cookie, or pasteBinding).
+func (h *Handler) sign(id, binding string) string { return h.mac("state", id, binding) }
 
 // String describes the handler without its state key.
 func (h *Handler) String() string {

@@ -153,3 +153,26 @@ func stateOf(t *testing.T, link string) string {
 	}
 	return loc.Query().Get("state")
 }
+
+// getIn GETs u in browser b (with its cookies) and returns the status.
+func getIn(t *testing.T, b *drssim.Browser, u string) int {
+	t.Helper()
+	p, err := b.Get(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Status
+}
+
+// startRec GETs a link through h directly and returns the LWA URL it
+// redirects to and the binding cookie it sets.
+func startRec(t *testing.T, h http.Handler, link string) (string, *http.Cookie) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, link, nil))
+	cs := rec.Result().Cookies()
+	if rec.Code != http.StatusFound || len(cs) != 1 {
+		t.Fatalf("GET %s: HTTP %d with cookies %v, want a redirect setting one", link, rec.Code, cs)
+	}
+	return rec.Header().Get("Location"), cs[0]
+}

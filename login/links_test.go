@@ -136,8 +136,10 @@ func TestStartOnOneInstanceFinishOnAnother(t *testing.T) {
 	_, baseB := f.instance(t, baseA+"/link/callback")
 	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SN-fleet-ab", TestDevice: true}
 	id, _ := a.NewLink(t.Context(), drssim.DefaultClientID, dev)
-	back := returnURL(t, stopBrowser(baseA+"/link/callback"), baseB+"/link/"+id) // started on B
-	if st := get(t, strings.Replace(back, baseA, baseB, 1)); st != 200 {         // finished on B, too
+	b := stopBrowser(baseA + "/link/callback")
+	back := returnURL(t, b, baseB+"/link/"+id) // started on B
+	// Finished on B too (cookies are per host, not per port).
+	if st := getIn(t, b, strings.Replace(back, baseA, baseB, 1)); st != 200 {
 		t.Fatalf("return trip on B: HTTP %d", st)
 	}
 	if f.client(t, dev.Key(drssim.DefaultClientID)).RefreshToken() == "" {

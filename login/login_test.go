@@ -84,7 +84,8 @@ func TestOnlyGETHasEffects(t *testing.T) {
 	states := newCountingStates()
 	h, route := agent(t, login.Config{States: states})
 	link := start(t, h, c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-head", TestDevice: true}, nil)
-	back := returnURL(t, stopBrowser(route), link)
+	b := stopBrowser(route)
+	back := returnURL(t, b, link)
 	before := states.count()
 	for _, m := range []string{http.MethodHead, http.MethodPost, http.MethodPut, http.MethodOptions} {
 		for _, u := range []string{link, back} {
@@ -102,7 +103,7 @@ func TestOnlyGETHasEffects(t *testing.T) {
 	if n := s.Requests(drssim.EndpointToken); n != 0 || states.count() != before {
 		t.Fatalf("other methods: %d exchanges, %d states added; want none", n, states.count()-before)
 	}
-	if st := get(t, back); st != http.StatusOK || c.RefreshToken() == "" {
+	if st := getIn(t, b, back); st != http.StatusOK || c.RefreshToken() == "" {
 		t.Errorf("the GET return trip after them: HTTP %d, linked %v", st, c.RefreshToken() != "")
 	}
 }
@@ -150,9 +151,10 @@ func TestLoginForgedAndReplayedState(t *testing.T) {
 	if !h.Running(c) {
 		t.Error("a forged state ended the login")
 	}
-	back := returnURL(t, stopBrowser(route), link)
+	b := stopBrowser(route)
+	back := returnURL(t, b, link)
 	for i, want := range []int{200, 400} {
-		if st := get(t, back); st != want {
+		if st := getIn(t, b, back); st != want {
 			t.Errorf("return trip %d: HTTP %d, want %d", i+1, st, want)
 		}
 	}
@@ -171,11 +173,12 @@ func TestLoginExpiredCodeAndState(t *testing.T) {
 	h, route := agent(t, login.Config{Now: clk.Now, StateTTL: 30 * time.Minute})
 	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SN-exp"}
 	link := start(t, h, c, dev, nil)
-	back := returnURL(t, stopBrowser(route), link)
+	b := stopBrowser(route)
+	back := returnURL(t, b, link)
 	s.Advance(6 * time.Minute) // the code lives 5 minutes
 	done := make(chan error, 1)
 	go func() { _, err := h.Wait(t.Context(), c); done <- err }()
-	if st := get(t, back); st != http.StatusBadGateway {
+	if st := getIn(t, b, back); st != http.StatusBadGateway {
 		t.Errorf("expired code: HTTP %d, want 502", st)
 	}
 	var e *drs.Error
@@ -184,10 +187,10 @@ func TestLoginExpiredCodeAndState(t *testing.T) {
 	}
 	// An expired state is refused before any exchange.
 	link = start(t, h, c, dev, nil)
-	back = returnURL(t, stopBrowser(route), link)
+	back = returnURL(t, b, link)
 	clk.advance(31 * time.Minute)
 	before := s.Requests(drssim.EndpointToken)
-	if st := get(t, back); st != 400 || s.Requests(drssim.EndpointToken) != before {
+	if st := getIn(t, b, back); st != 400 || s.Requests(drssim.EndpointToken) != before {
 		t.Errorf("expired state: HTTP %d, token requests +%d; want 400 and none", st, s.Requests(drssim.EndpointToken)-before)
 	}
 }
@@ -411,11 +414,14 @@ func TestLoginExchangeOutlivesTheBrowser(t *testing.T) {
 	c := emuClient(t, s)
 	h, route := agent(t, login.Config{})
 	link := start(t, h, c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-gone", TestDevice: true}, nil)
-	back := returnURL(t, stopBrowser(route), link)
+	lwa, cookie := startRec(t, h, link)
+	back := returnURL(t, stopBrowser(route), lwa)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // the customer closed the tab as the browser came back
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, back, nil))
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, back, nil)
+	req.AddCookie(cookie)
+	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK || c.RefreshToken() == "" {
 		t.Errorf("HTTP %d, token set %v; want the code exchanged anyway", rec.Code, c.RefreshToken() != "")
 	}

@@ -87,7 +87,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, id string) {
 		writePage(w, status, "Cannot start linking", msg)
 		return
 	}
-	u, err := h.newAttempt(r.Context(), a, "")
+	u, err := h.newAttempt(r.Context(), a, h.bindBrowser(w, r))
 	if err != nil {
 		writePage(w, http.StatusServiceUnavailable, "Cannot start linking", "The login could not be started just now. Open the link again in a moment.")
 		return
