@@ -38,6 +38,8 @@ type Config struct {
 	// from an in-process login of this Handler (a store-backed link, or a
 	// return trip that landed on another instance). Required with Links.
 	ClientFor func(store.Key) (*drs.Client, error)
+	// Limits bound how many attempts are started (see [Limits]).
+	Limits Limits
 	// Logger receives what the customer's page cannot show (a link that
 	// could not be marked used). Default: slog.Default().
 	Logger *slog.Logger
@@ -50,6 +52,7 @@ type Config struct {
 type Handler struct {
 	cfg    Config
 	cookie cookieSpec
+	limit  *limiter
 
 	mu      sync.Mutex
 	running map[store.Key]*pending
@@ -131,7 +134,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Handler{cfg: cfg, cookie: newCookieSpec(cfg.RedirectURL, cfg.StartURL), running: map[store.Key]*pending{}, ended: map[*drs.Client]*pending{}}, nil
+	return &Handler{cfg: cfg, cookie: newCookieSpec(cfg.RedirectURL, cfg.StartURL),
+		limit: newLimiter(cfg.Limits, cfg.StateTTL), running: map[store.Key]*pending{}, ended: map[*drs.Client]*pending{}}, nil
 }
 
 func checkURL(name, s string) error {

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/store"
@@ -85,6 +88,13 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, id string) {
 	a, status, msg := h.resolve(r.Context(), id)
 	if status != 0 {
 		writePage(w, status, "Cannot start linking", msg)
+		return
+	}
+	if ok, wait := h.limit.allow(h.cfg.Now(), a.name, h.browserID(r)); !ok {
+		mins := int(wait/time.Minute) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		writePage(w, http.StatusTooManyRequests, "Too many sign-in attempts",
+			fmt.Sprintf("This link was opened too often just now. If you already signed in at Amazon, finish there; otherwise open the link again in %d minute(s).", mins))
 		return
 	}
 	u, err := h.newAttempt(r.Context(), a, h.bindBrowser(w, r))
