@@ -163,7 +163,9 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string, opts ..
 		return Token{}, &Error{Code: CodeNotAuthenticated, Op: "Exchange", Message: "LWA returned no refresh token; the device is not linked"}
 	}
 	if err := c.setToken(t); err != nil {
-		return t, c.scrub(&Error{Code: CodeGeneral, Op: "Exchange", Message: "the device is linked but saving its refresh token failed", Err: err}, code)
+		// Amazon linked the device: the Client keeps the token, and the
+		// error says so (ErrTokenNotSaved); SaveToken tries again.
+		return t, c.scrub(&Error{Code: CodeGeneral, Op: "Exchange", Message: msgTokenNotSaved, Err: err}, code)
 	}
 	c.debugLog(ctx, "device linked", slog.Any("token", t))
 	return t, nil

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/store"
@@ -27,7 +28,7 @@ type outcome struct {
 func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	// Once the state is taken, the code is good only once: finish the
 	// exchange even if the customer's browser goes away meanwhile.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), finishTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), finishTimeout+h.cfg.SaveRetry)
 	defer cancel()
 	q := r.URL.Query()
 	var res outcome
@@ -148,6 +149,18 @@ func (h *Handler) exchange(ctx context.Context, c *drs.Client, dev drs.Device, l
 		tok, xerr = c.Exchange(xctx, code, ls.RedirectURL, drs.WithPKCE(ls.Verifier))
 		cancel()
 	}
+	if errors.Is(xerr, drs.ErrTokenNotSaved) {
+		if !h.retrySave(ctx, c) {
+			// Amazon linked the device; the Client keeps the token. Leave a
+			// store-backed link unused, so that a new attempt can link the
+			// device again if the token is lost at a restart.
+			return outcome{status: http.StatusInternalServerError, title: "Device linked, but not saved", err: xerr, tok: tok,
+				msg: fmt.Sprintf("Amazon linked your device %s (%s) to your account, but this service could not save the link "+
+					"(it kept trying for %s). The device works for now, and the service's operator has been told. "+
+					"If the device later says it is not linked, open the link you were given again.", dev.Serial, dev.Model, h.cfg.SaveRetry)}
+		}
+		xerr = nil
+	}
 	if xerr != nil {
 		var e *drs.Error
 		if !errors.As(xerr, &e) {
@@ -202,4 +215,23 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// retrySave retries saving c's token with backoff (100ms doubling to 2s)
+// for at most SaveRetry; it reports whether a save succeeded.
+func (h *Handler) retrySave(ctx context.Context, c *drs.Client) bool {
+	deadline := time.Now().Add(h.cfg.SaveRetry)
+	for wait := 100 * time.Millisecond; time.Now().Add(wait).Before(deadline); wait = min(2*wait, 2*time.Second) {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		if c.SaveToken() == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -38,6 +38,10 @@ type Config struct {
 	// from an in-process login of this Handler (a store-backed link, or a
 	// return trip that landed on another instance). Required with Links.
 	ClientFor func(store.Key) (*drs.Client, error)
+	// SaveRetry bounds how long a return trip retries saving the token
+	// when the save fails after Amazon linked the device (drs.ErrTokenNotSaved),
+	// with backoff from 100ms to 2s. Default: 20 seconds.
+	SaveRetry time.Duration
 	// Limits bound how many attempts are started (see [Limits]).
 	Limits Limits
 	// Logger receives what the customer's page cannot show (a link that
@@ -130,6 +134,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.StateTTL <= 0 {
 		cfg.StateTTL = 10 * time.Minute
+	}
+	if cfg.SaveRetry <= 0 {
+		cfg.SaveRetry = 20 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
