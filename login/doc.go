@@ -26,6 +26,15 @@
 // never evicts another attempt's state, so reloading a link cannot disturb
 // a customer who is at Amazon.
 //
+// # Browser binding, limits, saving
+//
+// Each attempt's state is bound to the browser that started it by a cookie
+// (see cookie.go for the attributes and for browsers that refuse cookies);
+// [Handler.Complete] is the one way to finish without it. [Limits] cap the
+// attempts started, never the return trips. A token that Amazon issued but
+// that could not be saved is retried for Config.SaveRetry and otherwise
+// reported with drs.ErrTokenNotSaved, the token kept.
+//
 // # Routes
 //
 // [Handler.StartHandler] serves links (mount it at "GET /link/{id}", or

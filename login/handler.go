@@ -21,7 +21,10 @@ type Config struct {
 	// never derived from a request's Host header.
 	RedirectURL string
 	// StartURL is the public URL [Handler.Start] hands out, with ?link=ID
-	// appended. Default: RedirectURL (the combined Handler).
+	// appended. Default: RedirectURL (the combined Handler). Over http, the
+	// binding cookie's path is the common directory of StartURL and
+	// RedirectURL, so with StartHandler mounted outside RedirectURL's
+	// directory set StartURL to where it is.
 	StartURL string
 	// States keeps the attempts (state and PKCE verifier) between the
 	// redirect to LWA and the return trip. Default: in memory. Instances
