@@ -28,10 +28,11 @@ const expiryMargin = time.Minute
 // a caller giving up does not fail the others.
 const refreshTimeout = 30 * time.Second
 
-// AuthParams describe the device a customer links in the LWA authorize step.
-type AuthParams struct {
-	// DeviceModel is the DRS portal's Model ID (at most 64 of [A-Za-z0-9-+_]).
-	DeviceModel string
+// Device describes a device a customer links: the one type for it across
+// the module (the authorize step, the login package, drs serve).
+type Device struct {
+	// Model is the DRS portal's Model ID (at most 64 of [A-Za-z0-9-+_]).
+	Model string
 	// Serial identifies the device instance (same charset and length).
 	Serial string
 	// TestDevice makes orders test orders (TEST_ORDER_PLACED, nothing shipped).
@@ -39,58 +40,101 @@ type AuthParams struct {
 	// NonLive allows linking a model that has not passed certification
 	// (should_include_non_live); production apps must leave it false.
 	NonLive bool
-	// RedirectURL is the return URL; it must equal an Allowed Return URL of
-	// the security profile.
-	RedirectURL string
 }
 
 var deviceIDRe = regexp.MustCompile(`^[A-Za-z0-9+_-]{1,64}$`)
 
-// Validate reports a clear error if a field is missing or malformed.
-func (p AuthParams) Validate() error {
-	if !deviceIDRe.MatchString(p.DeviceModel) {
-		return fmt.Errorf("device model %q must be 1-64 characters of A-Z a-z 0-9 - + _", p.DeviceModel)
+// Validate reports a clear error if the model or serial is missing or
+// malformed.
+func (d Device) Validate() error {
+	if !deviceIDRe.MatchString(d.Model) {
+		return fmt.Errorf("device model %q must be 1-64 characters of A-Z a-z 0-9 - + _", d.Model)
 	}
-	if !deviceIDRe.MatchString(p.Serial) {
-		return fmt.Errorf("serial %q must be 1-64 characters of A-Z a-z 0-9 - + _", p.Serial)
-	}
-	if p.RedirectURL == "" {
-		return errors.New("redirect URL is empty")
+	if !deviceIDRe.MatchString(d.Serial) {
+		return fmt.Errorf("serial %q must be 1-64 characters of A-Z a-z 0-9 - + _", d.Serial)
 	}
 	return nil
 }
 
+// Key returns the token-store key of d under clientID.
+func (d Device) Key(clientID string) store.Key {
+	return store.Key{ClientID: clientID, DeviceModel: d.Model, Serial: d.Serial}
+}
+
 // scopeData is the JSON LWA expects in scope_data.
-func (p AuthParams) scopeData() string {
+func (d Device) scopeData() string {
 	type replenish struct {
 		DeviceModel          string `json:"device_model"`
 		Serial               string `json:"serial"`
 		IsTestDevice         bool   `json:"is_test_device"`
 		ShouldIncludeNonLive bool   `json:"should_include_non_live,omitempty"`
 	}
-	b, _ := json.Marshal(map[string]replenish{Scope: {p.DeviceModel, p.Serial, p.TestDevice, p.NonLive}})
+	b, _ := json.Marshal(map[string]replenish{Scope: {d.Model, d.Serial, d.TestDevice, d.NonLive}})
 	return string(b)
 }
 
-// AuthCodeURL returns the LWA authorize URL that links the device described
-// by p, carrying state for the return trip.
-func (c *Client) AuthCodeURL(state string, p AuthParams) (string, error) {
-	if err := p.Validate(); err != nil {
+// AuthOption adds to the authorize URL or the code exchange.
+type AuthOption func(*authOptions)
+
+type authOptions struct{ verifier string }
+
+// WithPKCE adds PKCE (RFC 7636) to the authorization: [Client.AuthCodeURL]
+// sends the S256 code_challenge of verifier, and [Client.Exchange] sends
+// verifier as code_verifier. Give both the same verifier, from
+// [GenerateVerifier], and keep it secret like the state.
+func WithPKCE(verifier string) AuthOption {
+	return func(o *authOptions) { o.verifier = verifier }
+}
+
+// GenerateVerifier returns a new random PKCE code_verifier (32 random bytes,
+// 43 characters).
+func GenerateVerifier() string { return oauth2.GenerateVerifier() }
+
+func authOpts(opts []AuthOption) authOptions {
+	var o authOptions
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	return o
+}
+
+// AuthCodeURL returns the LWA authorize URL that links d, carrying state for
+// the return trip to redirectURL (which must equal an Allowed Return URL of
+// the security profile).
+func (c *Client) AuthCodeURL(state string, d Device, redirectURL string, opts ...AuthOption) (string, error) {
+	if err := d.Validate(); err != nil {
 		return "", &Error{Code: CodeGeneral, Op: "AuthCodeURL", Message: err.Error()}
 	}
+	if redirectURL == "" {
+		return "", &Error{Code: CodeGeneral, Op: "AuthCodeURL", Message: "redirect URL is empty"}
+	}
+	o := authOpts(opts)
 	cfg := *c.oauth
-	cfg.RedirectURL = p.RedirectURL
-	return cfg.AuthCodeURL(state, oauth2.SetAuthURLParam("scope_data", p.scopeData())), nil
+	cfg.RedirectURL = redirectURL
+	params := []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("scope_data", d.scopeData())}
+	if o.verifier != "" {
+		params = append(params, oauth2.S256ChallengeOption(o.verifier))
+	}
+	return cfg.AuthCodeURL(state, params...), nil
 }
 
 // Exchange trades the authorization code from LWA's redirect for tokens,
-// stores them in the Client and calls the [WithTokenChange] hook. It is sent
+// stores them in the Client and calls the [WithTokenChange] hook. With
+// [WithPKCE] it sends the verifier whose challenge the authorize URL
+// carried. It is sent
 // once, and again only when the request provably never left (the
 // connection was refused): a code is single use, so a retry could only hide
 // the real error.
-func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token, error) {
+func (c *Client) Exchange(ctx context.Context, code, redirectURL string, opts ...AuthOption) (Token, error) {
 	if code == "" {
 		return Token{}, &Error{Code: CodeGeneral, Op: "Exchange", Message: "authorization code is empty"}
+	}
+	var xopts []oauth2.AuthCodeOption
+	o := authOpts(opts)
+	if o.verifier != "" {
+		xopts = append(xopts, oauth2.VerifierOption(o.verifier))
 	}
 	cfg := *c.oauth
 	cfg.RedirectURL = redirectURL
@@ -106,9 +150,9 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 		ctx, cancel := b.attempt(ctx)
 		defer cancel()
 		start := c.now()
-		ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, &hc), code)
+		ot, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, &hc), code, xopts...)
 		if err != nil {
-			return result{}, 0, c.tokenError(opExchange.name, err, code)
+			return result{}, 0, c.scrub(c.tokenError(opExchange.name, err, code), o.verifier)
 		}
 		return result{ot, start}, 0, nil
 	})
@@ -127,7 +171,9 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURL string) (Token,
 		return Token{}, &Error{Code: CodeNotAuthenticated, Op: "Exchange", Message: "LWA returned no refresh token; the device is not linked"}
 	}
 	if err := c.setToken(t); err != nil {
-		return t, c.scrub(&Error{Code: CodeGeneral, Op: "Exchange", Message: "the device is linked but saving its refresh token failed", Err: err}, code)
+		// Amazon linked the device: the Client keeps the token, and the
+		// error says so (ErrTokenNotSaved); SaveToken tries again.
+		return t, c.scrub(&Error{Code: CodeGeneral, Op: "Exchange", Message: msgTokenNotSaved, Err: err}, code)
 	}
 	c.debugLog(ctx, "device linked", slog.Any("token", t))
 	return t, nil

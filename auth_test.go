@@ -258,14 +258,15 @@ func TestExchangeWithoutRefreshToken(t *testing.T) {
 func TestAuthCodeURL(t *testing.T) {
 	f := newFake(t)
 	c := f.client()
-	u, err := c.AuthCodeURL("st8", drs.AuthParams{DeviceModel: "Model-1", Serial: "SN_1", TestDevice: true, NonLive: true, RedirectURL: "https://agent.example/login"})
+	u, err := c.AuthCodeURL("st8", drs.Device{Model: "Model-1", Serial: "SN_1", TestDevice: true, NonLive: true}, "https://agent.example/login", drs.WithPKCE(strings.Repeat("v", 43)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pu, _ := url.Parse(u)
 	q := pu.Query()
 	if pu.Path != "/ap/oa" || q.Get("client_id") != testClientID || q.Get("scope") != "dash:replenish" || q.Get("response_type") != "code" ||
-		q.Get("redirect_uri") != "https://agent.example/login" || q.Get("state") != "st8" {
+		q.Get("redirect_uri") != "https://agent.example/login" || q.Get("state") != "st8" ||
+		q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") != "7w_YNF9DSfIdPf_pRjSq646_kPr-2-o9NAl16JGghdM" {
 		t.Errorf("authorize URL = %s", u)
 	}
 	var sd map[string]map[string]any
@@ -276,13 +277,16 @@ func TestAuthCodeURL(t *testing.T) {
 	if r["device_model"] != "Model-1" || r["serial"] != "SN_1" || r["is_test_device"] != true || r["should_include_non_live"] != true {
 		t.Errorf("scope_data = %v", sd)
 	}
-	u, _ = c.AuthCodeURL("x", drs.AuthParams{DeviceModel: "M", Serial: "S", RedirectURL: "https://a/"})
+	u, _ = c.AuthCodeURL("x", drs.Device{Model: "M", Serial: "S"}, "https://a/")
 	pu, _ = url.Parse(u)
-	if strings.Contains(pu.Query().Get("scope_data"), "non_live") {
+	if strings.Contains(pu.Query().Get("scope_data"), "non_live") || pu.Query().Has("code_challenge") {
 		t.Errorf("should_include_non_live sent for a live device: %s", u)
 	}
-	for _, p := range []drs.AuthParams{{Serial: "S", RedirectURL: "r"}, {DeviceModel: "M", Serial: "bad serial", RedirectURL: "r"}, {DeviceModel: "M", Serial: "S"}} {
-		if _, err := c.AuthCodeURL("x", p); drs.Code(err) != drs.CodeGeneral {
+	for _, p := range []struct {
+		d drs.Device
+		r string
+	}{{drs.Device{Serial: "S"}, "r"}, {drs.Device{Model: "M", Serial: "bad serial"}, "r"}, {drs.Device{Model: "M", Serial: "S"}, ""}} {
+		if _, err := c.AuthCodeURL("x", p.d, p.r); drs.Code(err) != drs.CodeGeneral {
 			t.Errorf("AuthCodeURL(%+v) error = %v, want code 1010", p, err)
 		}
 	}

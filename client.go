@@ -40,7 +40,6 @@ type Client struct {
 	hookBusy bool  // a goroutine is delivering changes
 
 	refreshes singleflight.Group
-	login     atomic.Bool // a login is running (see LoginHandler.Start)
 }
 
 // stderrLogger is where debug output goes when debug output is on and no

@@ -223,6 +223,9 @@ func (e *Error) Temporary() bool {
 		e.StatusCode == 429 || e.StatusCode >= 500
 }
 
+// msgTokenNotSaved is the message of the error ErrTokenNotSaved matches.
+const msgTokenNotSaved = "the device is linked but saving its refresh token failed"
+
 type sentinel struct {
 	text  string
 	match func(*Error) bool
@@ -264,6 +267,14 @@ var (
 	// does not match when the request provably never left (DNS failure,
 	// connection refused, no access token) or DRS refused it (4xx).
 	ErrOutcomeUnknown error = &sentinel{"outcome unknown: an order may have been placed", func(e *Error) bool { return e.OutcomeUnknown }}
+	// ErrTokenNotSaved matches a code exchange that linked the device at
+	// Amazon but whose token the token-change hook (WithTokenStore) failed
+	// to save: the device is linked, the Client holds the token (Exchange
+	// returns it too), and [Client.SaveToken] tries the save again. It is
+	// not a failed link: linking again is not needed.
+	ErrTokenNotSaved error = &sentinel{"the device is linked but its token was not saved", func(e *Error) bool {
+		return e.Op == "Exchange" && e.Message == msgTokenNotSaved
+	}}
 	// ErrRateLimited matches HTTP 429.
 	ErrRateLimited error = &sentinel{"rate limited", func(e *Error) bool { return e.StatusCode == 429 }}
 )

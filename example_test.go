@@ -12,6 +12,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/login"
 	"github.com/amazondrs/drs/store/filestore"
 )
 
@@ -148,21 +149,19 @@ func ExampleWithTokenStore() {
 		mux := http.NewServeMux()
 		srv := httptest.NewServer(mux) // the agent's public web server
 		defer srv.Close()
-		login, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: srv.URL + "/callback"})
+		lh, err := login.New(login.Config{RedirectURL: srv.URL + "/callback"})
 		if err != nil {
 			log.Fatal(err)
 		}
-		mux.Handle("/callback", login)
-		done := make(chan error, 1)
-		login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-0002", TestDevice: true},
-			func(err error, _ drs.Token) { done <- err })
-		fmt.Println("Log in please!")
-		// Here the customer opens srv.URL+"/callback" in a browser; in this
-		// example the emulator's scripted browser does it.
-		if _, err := drssim.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow"); err != nil {
-			log.Fatal(err)
-		}
-		if err := <-done; err != nil {
+		mux.Handle("/callback", lh)
+		_, err = lh.Login(context.Background(), client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-0002", TestDevice: true},
+			func(link string) {
+				fmt.Println("Log in please!")
+				// Here the customer opens link in a browser; in this
+				// example the emulator's scripted browser does it.
+				go drssim.NewBrowser("").Link(context.Background(), link, "allow")
+			})
+		if err != nil {
 			log.Fatalf("Error authenticating: code = %d: %v", drs.Code(err), err)
 		}
 		fmt.Println("Successfully authenticated! Refresh Token saved!")
@@ -188,56 +187,4 @@ func ExampleWithTokenStore() {
 	// TEST_ORDER_PLACED
 	// Refresh Token found!
 	// TEST_ORDER_PLACED
-}
-
-// A Go server re-creating the seed's login(): mount the handler, start a
-// login, and send the customer to the route.
-func ExampleLoginHandler() {
-	sim, err := drssim.New(drssim.DefaultConfig())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		log.Fatal(err)
-	}
-	defer sim.Close()
-	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	// The redirect URL must be an Allowed Return URL of the security profile;
-	// the emulator allows /callback on any loopback port.
-	login, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: srv.URL + "/callback"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	mux.Handle("/callback", login)
-
-	linked := make(chan struct{})
-	err = login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-0003", TestDevice: true}, func(err error, tok drs.Token) {
-		if err != nil {
-			log.Printf("Authentication error: code = %d: %v", drs.Code(err), err)
-		}
-		close(linked)
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-0003"}, nil)
-	fmt.Println("second login:", drs.Code(err))
-
-	// The customer opens the route in a browser; here a scripted one does.
-	page, err := drssim.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow")
-	if err != nil {
-		log.Fatal(err)
-	}
-	<-linked
-	fmt.Println(page.Status, "linked:", client.RefreshToken() != "")
-	// Output:
-	// second login: 1001
-	// 200 linked: true
 }

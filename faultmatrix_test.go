@@ -375,7 +375,7 @@ func (r *fmRig) stored(t *testing.T) string {
 // device, allows, and returns the code LWA redirected with.
 func (r *fmRig) authCode(t *testing.T) string {
 	t.Helper()
-	u, err := r.c.AuthCodeURL("st", drs.AuthParams{DeviceModel: drssim.DefaultModel, Serial: r.fixture.serial, TestDevice: true, RedirectURL: fmRedirect})
+	u, err := r.c.AuthCodeURL("st", drs.Device{Model: drssim.DefaultModel, Serial: r.fixture.serial, TestDevice: true}, fmRedirect)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/login"
 )
 
 // Fuzz targets for the login return trip. In an input, the placeholder
@@ -29,13 +30,17 @@ const (
 
 // fzLogin is one running login on a fresh handler.
 type fzLogin struct {
-	h            *drs.LoginHandler
+	h            *login.Handler
 	c            *drs.Client
+	link         string
+	cookie       *http.Cookie // the binding cookie of the route's states
 	valid, stale string
 	fill         *strings.Replacer
 }
 
-func fzStartLogin(t *testing.T, a *fzAmazon) *fzLogin {
+// fzStartLogin starts a login; its states are issued by the route (a GET
+// of the link) when route is true, else for Complete (AuthURL).
+func fzStartLogin(t *testing.T, a *fzAmazon, route bool) *fzLogin {
 	t.Helper()
 	a.reset(nil, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -49,27 +54,42 @@ func fzStartLogin(t *testing.T, a *fzAmazon) *fzLogin {
 	c, _ := a.client(t)
 	c.SetToken(drs.Token{})
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	h, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: fzRedirectURL, Now: func() time.Time { return now }})
+	h, err := login.New(login.Config{RedirectURL: fzRedirectURL, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Start(c, drs.Device{Model: "fuzz-model", Serial: "SN-1", TestDevice: true}, nil); err != nil {
+	link, err := h.Start(c, drs.Device{Model: "fuzz-model", Serial: "SN-1", TestDevice: true}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	l := &fzLogin{h: h, c: c}
+	l := &fzLogin{h: h, c: c, link: link}
 	now = now.Add(-time.Hour)
-	l.stale = fzIssue(t, h, c)
+	l.stale = l.issue(t, route)
 	now = now.Add(time.Hour)
-	l.valid = fzIssue(t, h, c)
-	l.fill = strings.NewReplacer("STATE", l.valid, "STALE", l.stale)
+	l.valid = l.issue(t, route)
+	l.fill = strings.NewReplacer("STATE", l.valid, "STALE", l.stale, "LINK", strings.TrimPrefix(link, fzRedirectURL+"?link="))
 	return l
 }
 
-func fzIssue(t *testing.T, h *drs.LoginHandler, c *drs.Client) string {
+func (l *fzLogin) issue(t *testing.T, route bool) string {
 	t.Helper()
-	u, err := h.AuthURL(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
+	var u string
+	if route {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, l.link, nil)
+		if l.cookie != nil {
+			req.AddCookie(l.cookie) // one browser: both states are bound to it
+		}
+		l.h.ServeHTTP(rec, req)
+		u = rec.Header().Get("Location")
+		if cs := rec.Result().Cookies(); len(cs) == 1 && l.cookie == nil {
+			l.cookie = cs[0]
+		}
+	} else {
+		var err error
+		if u, err = l.h.AuthURL(context.Background(), l.c); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pu, err := url.Parse(u)
 	if err != nil {
@@ -151,6 +171,8 @@ func FuzzLoginCallback(f *testing.F) {
 		"",
 		"serial=SN-1",
 		"serial=other",
+		"link=LINK",
+		"link=LINKx",
 		"code=" + fzGoodCode + "&state=STATE",
 		"code=" + fzGoodCode + "&state=STATE&scope=dash%3Areplenish",
 		"code=bad-code&state=STATE",
@@ -173,13 +195,14 @@ func FuzzLoginCallback(f *testing.F) {
 	}
 	a := newFzAmazon(f)
 	f.Fuzz(func(t *testing.T, raw string) {
-		l := fzStartLogin(t, a)
+		l := fzStartLogin(t, a, true)
 		query := l.fill.Replace(raw)
 		q, _ := url.ParseQuery(query)
 		exchange, linked := l.expect(q)
 		for i := range 2 { // the second is a replay
 			req := (&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/callback", RawQuery: query},
 				Header: http.Header{}, Host: "agent.example", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}).WithContext(t.Context())
+			req.AddCookie(l.cookie)
 			rec := httptest.NewRecorder()
 			l.h.ServeHTTP(rec, req)
 			fzCheckAnswer(t, a, rec, raw)
@@ -220,7 +243,7 @@ func FuzzLoginComplete(f *testing.F) {
 	}
 	a := newFzAmazon(f)
 	f.Fuzz(func(t *testing.T, raw string) {
-		l := fzStartLogin(t, a)
+		l := fzStartLogin(t, a, false)
 		in := l.fill.Replace(raw)
 		var q url.Values
 		if u, err := url.Parse(strings.TrimSpace(in)); err == nil {
@@ -228,7 +251,7 @@ func FuzzLoginComplete(f *testing.F) {
 		}
 		exchange, linked := l.expect(q)
 		for i := range 2 { // the second is a replay
-			err := l.h.Complete(t.Context(), in)
+			_, err := l.h.Complete(t.Context(), l.c, in)
 			l.checkExchanges(t, a, q, exchange)
 			if err == nil {
 				if i == 1 || !linked {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/login"
 )
 
 // capture collects everything the project produced, by where it came from.
@@ -146,7 +147,7 @@ func TestSecretHygiene(t *testing.T) {
 	agent := httptest.NewServer(mux)
 	defer agent.Close()
 	route := agent.URL + "/callback"
-	h, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: route})
+	h, err := login.New(login.Config{RedirectURL: route})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +162,15 @@ func TestSecretHygiene(t *testing.T) {
 		}
 	}
 	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SECRET-1", TestDevice: true}
+	var linkURL string
+	startLogin := func() {
+		t.Helper()
+		u, err := h.Start(c, dev, onAuth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linkURL = u
+	}
 	get := func(where, u string) *drssim.Page {
 		t.Helper()
 		p, err := drssim.NewBrowser("").Get(t.Context(), u)
@@ -173,7 +183,7 @@ func TestSecretHygiene(t *testing.T) {
 	link := func(where, decision string) *drssim.Page {
 		t.Helper()
 		b := drssim.NewBrowser("")
-		consent, err := b.Get(t.Context(), route)
+		consent, err := b.Get(t.Context(), linkURL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,9 +199,7 @@ func TestSecretHygiene(t *testing.T) {
 	// Pages of the route with no login running, a forged state, a wrong
 	// method.
 	get("route, no login running", route)
-	if err := h.Start(c, dev, onAuth); err != nil {
-		t.Fatal(err)
-	}
+	startLogin()
 	get("route, forged state", route+"?code=forged-code&state=forged.signature")
 	get("route, unknown serial", route+"?serial=NOPE")
 	if resp, err := http.Post(route, "text/plain", nil); err == nil {
@@ -212,18 +220,14 @@ func TestSecretHygiene(t *testing.T) {
 	}
 
 	// A denied login.
-	if err := h.Start(c, dev, onAuth); err != nil {
-		t.Fatal(err)
-	}
+	startLogin()
 	if p := link("route, denied", "deny"); p.Title() != "Linking failed" {
 		t.Errorf("denied login: %q", p.Title())
 	}
 
 	// Logins whose code exchange fails, under every fault kind.
 	for _, f := range fmFaults[1:] { // every fault but the control column
-		if err := h.Start(c, dev, onAuth); err != nil {
-			t.Fatal(err)
-		}
+		startLogin()
 		fault := f.fault
 		fault.Endpoint = drssim.EndpointToken
 		if f.name == "429 Retry-After date" {
@@ -241,9 +245,7 @@ func TestSecretHygiene(t *testing.T) {
 	}
 
 	// Pasted return addresses (Complete): garbage, forged, real.
-	if err := h.Start(c, dev, onAuth); err != nil {
-		t.Fatal(err)
-	}
+	startLogin()
 	authURL, err := h.AuthURL(t.Context(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +258,8 @@ func TestSecretHygiene(t *testing.T) {
 	}
 	cp.page("browser stopped at the return address", lp)
 	for _, pasted := range []string{"%zz not a URL", route + "?code=forged-code&state=x.y", lp.Location} {
-		cp.addErr("Complete", h.Complete(t.Context(), pasted))
+		_, err := h.Complete(t.Context(), c, pasted)
+		cp.addErr("Complete", err)
 	}
 	if len(done) != 2 {
 		t.Fatalf("%d logins succeeded, want 2", len(done))

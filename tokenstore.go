@@ -22,10 +22,11 @@ const storeTimeout = 15 * time.Second
 // ("enc:v1:...") because it was opened without its key; a token that is not
 // there yet is not an error.
 //
-// A failed save is never silent. It makes [Client.Exchange] (and so a
-// login) fail with code 1010 when the Exchange delivers its own token to the
-// store (it does unless another goroutine is delivering a change at that
-// moment; then the failure is reported as below). After a refresh, whose new token still works
+// A failed save is never silent. After a code exchange it makes
+// [Client.Exchange] return the token with an error matching
+// [ErrTokenNotSaved] (code 1010): the device is linked and the Client keeps
+// the token, and [Client.SaveToken] tries the save again (the login
+// package retries with backoff). After a refresh, whose new token still works
 // in memory, it goes to the [OnSaveError] function if one is given, else to
 // the [WithLogger] logger at level Error, else to stderr.
 func WithTokenStore(ts store.TokenStore, model, serial string, opts ...StoreOption) Option {
@@ -113,3 +114,10 @@ func (c *Client) reportSaveError(ctx context.Context, onErr func(error), err err
 	}
 	l.LogAttrs(ctx, slog.LevelError, "drs: saving the refresh token failed", slog.String("error", err.Error()))
 }
+
+// SaveToken hands the Client's current token to the token-change hook
+// again ([WithTokenStore] saves it, [WithTokenChange] sees it) and returns
+// the hook's error: the way to retry a save that failed. It returns nil
+// when there is no hook, or when another goroutine is delivering a change
+// at that moment (that delivery reports its own outcome).
+func (c *Client) SaveToken() error { return c.notify(c.Token()) }

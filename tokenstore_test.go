@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/amazondrs/drs"
@@ -11,6 +12,24 @@ import (
 )
 
 // failingStore fails the operations it is told to.
+// flakyStore fails its first fails saves.
+type flakyStore struct {
+	*store.MemoryStore
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyStore) Save(ctx context.Context, k store.Key, rt string) error {
+	f.mu.Lock()
+	fail := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if fail {
+		return errors.New("disk full")
+	}
+	return f.MemoryStore.Save(ctx, k, rt)
+}
+
 type failingStore struct {
 	*store.MemoryStore
 	loadErr, saveErr error
@@ -69,12 +88,26 @@ func TestWithTokenStore(t *testing.T) {
 	if drs.Code(err) != drs.CodeGeneral || !strings.Contains(err.Error(), "disk on fire") || !strings.Contains(err.Error(), "/M/S") {
 		t.Errorf("unreadable store: %v", err)
 	}
-	// A store that cannot save fails the login (the token still works in memory).
-	c3, _ := drs.New(testClientID, testClientSecret, drs.WithEndpoints(f.endpoints()),
-		drs.WithTokenStore(failingStore{MemoryStore: store.Memory(), saveErr: errors.New("read-only")}, "M", "S"))
-	_, err = c3.Exchange(t.Context(), "good-code", "http://x/cb")
-	if drs.Code(err) != drs.CodeGeneral || !strings.Contains(err.Error(), "saving") || c3.RefreshToken() == "" {
-		t.Errorf("failed save: %v (token kept in memory: %v)", err, c3.RefreshToken() != "")
+	// A store that cannot save: Exchange returns the token and
+	// ErrTokenNotSaved; the token works in memory, and SaveToken retries.
+	flaky := &flakyStore{MemoryStore: store.Memory(), fails: 2}
+	c3, _ := drs.New(testClientID, testClientSecret, drs.WithEndpoints(f.endpoints()), drs.WithTokenStore(flaky, "M", "S"))
+	tok, err := c3.Exchange(t.Context(), "good-code", "http://x/cb")
+	if drs.Code(err) != drs.CodeGeneral || !errors.Is(err, drs.ErrTokenNotSaved) || errors.Is(err, drs.ErrNotAuthenticated) ||
+		tok.RefreshToken == "" || c3.RefreshToken() != tok.RefreshToken {
+		t.Errorf("failed save: %v (token returned %v, kept in memory: %v)", err, tok.RefreshToken != "", c3.RefreshToken() != "")
+	}
+	if err := c3.SaveToken(); err == nil {
+		t.Error("SaveToken succeeded while the store still fails")
+	}
+	if err := c3.SaveToken(); err != nil {
+		t.Errorf("SaveToken once the store works: %v", err)
+	}
+	if got, err := flaky.Load(t.Context(), store.Key{ClientID: testClientID, DeviceModel: "M", Serial: "S"}); err != nil || got != tok.RefreshToken {
+		t.Errorf("stored after SaveToken: %v, %v", got == tok.RefreshToken, err)
+	}
+	if errors.Is(&drs.Error{Code: drs.CodeGeneral, Op: "Exchange", Message: "other"}, drs.ErrTokenNotSaved) {
+		t.Error("ErrTokenNotSaved matches another Exchange error")
 	}
 	if _, err := drs.New("id", "s", drs.WithTokenStore(nil, "M", "S")); err == nil {
 		t.Error("nil store accepted")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/login"
 )
 
 // chromium finds Debian's Chromium, or skips loudly: CI installs it (.ci/run),
@@ -79,19 +80,20 @@ func TestLoginInRealBrowser(t *testing.T) {
 	mux := http.NewServeMux()
 	agent := httptest.NewServer(mux)
 	t.Cleanup(agent.Close)
-	login, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: agent.URL + "/callback"})
+	h, err := login.New(login.Config{RedirectURL: agent.URL + "/callback"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/callback", login)
+	mux.Handle("/callback", h)
 	done := make(chan error, 1)
-	if err := login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-1", TestDevice: true},
-		func(err error, _ drs.Token) { done <- err }); err != nil {
+	link, err := h.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-1", TestDevice: true},
+		func(err error, _ drs.Token) { done <- err })
+	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The consent page shows the customer, the device and a choice per slot.
-	if err := chromedp.Do(ctx, chromedp.Navigate(agent.URL+"/callback")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible("form#consent")); err != nil {
@@ -172,18 +174,19 @@ func TestDenyInRealBrowser(t *testing.T) {
 	mux := http.NewServeMux()
 	agent := httptest.NewServer(mux)
 	t.Cleanup(agent.Close)
-	login, err := drs.NewLoginHandler(drs.LoginConfig{RedirectURL: agent.URL + "/callback"})
+	h, err := login.New(login.Config{RedirectURL: agent.URL + "/callback"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/callback", login)
+	mux.Handle("/callback", h)
 	done := make(chan error, 1)
-	if err := login.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-2"},
-		func(err error, _ drs.Token) { done <- err }); err != nil {
+	link, err := h.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-2"},
+		func(err error, _ drs.Token) { done <- err })
+	if err != nil {
 		t.Fatal(err)
 	}
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(agent.URL+"/callback")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click("button#deny")); err != nil {

@@ -100,6 +100,12 @@ type LoginState struct {
 	NonLive bool
 	// RedirectURL is the return URL sent to LWA; the code exchange repeats it.
 	RedirectURL string
+	// Verifier is the login's PKCE code_verifier (RFC 7636), sent with the
+	// code exchange; it is a secret of the attempt, like the state itself.
+	Verifier string
+	// Link names the long-lived link the attempt was started from (its
+	// public ID, never its secret), or is empty.
+	Link string
 	// Expires is when the state stops being accepted.
 	Expires time.Time
 }

@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	routeRE = regexp.MustCompile(`(?m)^    (http://127\.0\.0\.1:\d+/callback)$`)
+	routeRE = regexp.MustCompile(`(?m)^    (http://127\.0\.0\.1:\d+/callback\?link=[A-Za-z0-9_-]+)$`)
 	authzRE = regexp.MustCompile(`(?m)^    (http://127\.0\.0\.1:\d+/ap/oa\?\S+)$`)
 )
 

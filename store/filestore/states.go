@@ -16,6 +16,8 @@ type stateEntry struct {
 	TestDevice  bool      `json:"test_device,omitempty"`
 	NonLive     bool      `json:"non_live,omitempty"`
 	RedirectURL string    `json:"redirect_url"`
+	Verifier    string    `json:"verifier,omitempty"`
+	Link        string    `json:"link,omitempty"`
 	Expires     time.Time `json:"expires"`
 }
 
@@ -25,6 +27,8 @@ func (e stateEntry) loginState() store.LoginState {
 		TestDevice:  e.TestDevice,
 		NonLive:     e.NonLive,
 		RedirectURL: e.RedirectURL,
+		Verifier:    e.Verifier,
+		Link:        e.Link,
 		Expires:     e.Expires,
 	}
 }
@@ -43,7 +47,7 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 		d.States[state] = stateEntry{
 			ClientID: ls.Key.ClientID, DeviceModel: ls.Key.DeviceModel, Serial: ls.Key.Serial,
 			TestDevice: ls.TestDevice, NonLive: ls.NonLive, RedirectURL: ls.RedirectURL,
-			Expires: ls.Expires.UTC(),
+			Verifier: ls.Verifier, Link: ls.Link, Expires: ls.Expires.UTC(),
 		}
 		return true, nil
 	})

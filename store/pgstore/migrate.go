@@ -31,6 +31,9 @@ var migrations = []string{
 		expires      timestamptz NOT NULL
 	);
 	CREATE INDEX drs_login_states_expires ON drs_login_states (expires);`,
+	// 2: a login state keeps its PKCE verifier and the link it came from.
+	`ALTER TABLE drs_login_states ADD COLUMN verifier text NOT NULL DEFAULT '';
+	ALTER TABLE drs_login_states ADD COLUMN link text NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to date in one transaction. The advisory lock

@@ -19,13 +19,15 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 		return fmt.Errorf("pgstore %s: put state: %w", s.name, err)
 	}
 	_, err := s.pool.Exec(ctx,
-		`INSERT INTO drs_login_states (state, client_id, device_model, serial, test_device, non_live, redirect_url, expires)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		`INSERT INTO drs_login_states (state, client_id, device_model, serial, test_device, non_live, redirect_url, verifier, link, expires)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (state) DO UPDATE SET
 			client_id = EXCLUDED.client_id, device_model = EXCLUDED.device_model, serial = EXCLUDED.serial,
 			test_device = EXCLUDED.test_device, non_live = EXCLUDED.non_live,
-			redirect_url = EXCLUDED.redirect_url, expires = EXCLUDED.expires`,
-		state, ls.Key.ClientID, ls.Key.DeviceModel, ls.Key.Serial, ls.TestDevice, ls.NonLive, ls.RedirectURL, ls.Expires)
+			redirect_url = EXCLUDED.redirect_url, verifier = EXCLUDED.verifier, link = EXCLUDED.link,
+			expires = EXCLUDED.expires`,
+		state, ls.Key.ClientID, ls.Key.DeviceModel, ls.Key.Serial, ls.TestDevice, ls.NonLive, ls.RedirectURL,
+		ls.Verifier, ls.Link, ls.Expires)
 	if err != nil {
 		return fmt.Errorf("pgstore %s: put state for key %q: %w", s.name, ls.Key.String(), err)
 	}
@@ -41,10 +43,10 @@ func (s *Store) TakeState(ctx context.Context, state string, now time.Time) (sto
 	var ls store.LoginState
 	found := false
 	b.Queue(`DELETE FROM drs_login_states WHERE state = $1
-		RETURNING client_id, device_model, serial, test_device, non_live, redirect_url, expires`, state).
+		RETURNING client_id, device_model, serial, test_device, non_live, redirect_url, verifier, link, expires`, state).
 		QueryRow(func(row pgx.Row) error {
 			err := row.Scan(&ls.Key.ClientID, &ls.Key.DeviceModel, &ls.Key.Serial,
-				&ls.TestDevice, &ls.NonLive, &ls.RedirectURL, &ls.Expires)
+				&ls.TestDevice, &ls.NonLive, &ls.RedirectURL, &ls.Verifier, &ls.Link, &ls.Expires)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
 			}

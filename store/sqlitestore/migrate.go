@@ -35,6 +35,9 @@ var migrations = []string{
 		expires      INTEGER NOT NULL
 	) STRICT;
 	CREATE INDEX login_states_expires ON login_states (expires);`,
+	// 2: a login state keeps its PKCE verifier and the link it came from.
+	`ALTER TABLE login_states ADD COLUMN verifier TEXT NOT NULL DEFAULT '';
+	ALTER TABLE login_states ADD COLUMN link TEXT NOT NULL DEFAULT '';`,
 }
 
 // ErrOtherTables is wrapped by the error [Open] returns for a database that

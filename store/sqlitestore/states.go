@@ -18,13 +18,15 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 		return fmt.Errorf("sqlitestore %s: put state: %w", s.path, err)
 	}
 	_, err := s.writer.ExecContext(ctx,
-		`INSERT INTO login_states (state, client_id, device_model, serial, test_device, non_live, redirect_url, expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO login_states (state, client_id, device_model, serial, test_device, non_live, redirect_url, verifier, link, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (state) DO UPDATE SET
 			client_id = excluded.client_id, device_model = excluded.device_model, serial = excluded.serial,
 			test_device = excluded.test_device, non_live = excluded.non_live,
-			redirect_url = excluded.redirect_url, expires = excluded.expires`,
-		state, ls.Key.ClientID, ls.Key.DeviceModel, ls.Key.Serial, ls.TestDevice, ls.NonLive, ls.RedirectURL, ls.Expires.UnixMicro())
+			redirect_url = excluded.redirect_url, verifier = excluded.verifier, link = excluded.link,
+			expires = excluded.expires`,
+		state, ls.Key.ClientID, ls.Key.DeviceModel, ls.Key.Serial, ls.TestDevice, ls.NonLive, ls.RedirectURL,
+		ls.Verifier, ls.Link, ls.Expires.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("sqlitestore %s: put state for key %q: %w", s.path, ls.Key.String(), explain(s.path, err))
 	}
@@ -37,7 +39,7 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 func (s *Store) TakeState(ctx context.Context, state string, now time.Time) (store.LoginState, error) {
 	rows, err := s.writer.QueryContext(ctx,
 		`DELETE FROM login_states WHERE state = ? OR expires <= ?
-		RETURNING state, client_id, device_model, serial, test_device, non_live, redirect_url, expires`,
+		RETURNING state, client_id, device_model, serial, test_device, non_live, redirect_url, verifier, link, expires`,
 		state, now.UnixMicro())
 	if err != nil {
 		return store.LoginState{}, fmt.Errorf("sqlitestore %s: take state: %w", s.path, explain(s.path, err))
@@ -49,7 +51,7 @@ func (s *Store) TakeState(ctx context.Context, state string, now time.Time) (sto
 		var ls store.LoginState
 		var expires int64
 		if err := rows.Scan(&name, &ls.Key.ClientID, &ls.Key.DeviceModel, &ls.Key.Serial,
-			&ls.TestDevice, &ls.NonLive, &ls.RedirectURL, &expires); err != nil {
+			&ls.TestDevice, &ls.NonLive, &ls.RedirectURL, &ls.Verifier, &ls.Link, &expires); err != nil {
 			return store.LoginState{}, fmt.Errorf("sqlitestore %s: take state: %w", s.path, err)
 		}
 		if name == state {

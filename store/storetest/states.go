@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,6 +44,8 @@ func TestState(t testing.TB, i int, now time.Time, ttl time.Duration) store.Logi
 		TestDevice:  i%2 == 0,
 		NonLive:     i%3 == 0,
 		RedirectURL: fmt.Sprintf("http://127.0.0.1:%d/callback", 8000+i),
+		Verifier:    fmt.Sprintf("verifier-%d-%s", i, strings.Repeat("v", 43)),
+		Link:        fmt.Sprintf("link-%d", i),
 		Expires:     now.Add(ttl),
 	}
 }
@@ -66,7 +69,7 @@ func wantStateGone(t testing.TB, ss store.StateStore, name string, now time.Time
 
 func equalState(a, b store.LoginState) bool {
 	return a.Key == b.Key && a.TestDevice == b.TestDevice && a.NonLive == b.NonLive &&
-		a.RedirectURL == b.RedirectURL && a.Expires.Equal(b.Expires)
+		a.RedirectURL == b.RedirectURL && a.Verifier == b.Verifier && a.Link == b.Link && a.Expires.Equal(b.Expires)
 }
 
 func testStateRoundTrip(t *testing.T, ss store.StateStore) {

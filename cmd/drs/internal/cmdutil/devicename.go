@@ -124,7 +124,7 @@ func (f *Factory) RequireExplicitDevice(command string) error {
 }
 
 // CheckDeviceFlags returns a usage error naming the flag or variable whose
-// device model or serial DRS would refuse (drs.AuthParams.Validate's rule:
+// device model or serial DRS would refuse (drs.Device.Validate's rule:
 // 1-64 characters of A-Z a-z 0-9 - + _).
 func (f *Factory) CheckDeviceFlags() error {
 	for _, p := range []struct{ flag, v, env string }{{"model", f.Global.Model, EnvModel}, {"serial", f.Global.Serial, EnvSerial}} {
@@ -132,13 +132,13 @@ func (f *Factory) CheckDeviceFlags() error {
 		if v == "" {
 			continue
 		}
-		ap := drs.AuthParams{DeviceModel: "M", Serial: "S", RedirectURL: "http://127.0.0.1/"}
+		d := drs.Device{Model: "M", Serial: "S"}
 		if p.flag == "model" {
-			ap.DeviceModel = v
+			d.Model = v
 		} else {
-			ap.Serial = v
+			d.Serial = v
 		}
-		if err := ap.Validate(); err != nil {
+		if err := d.Validate(); err != nil {
 			return FlagErrorf("invalid %s: %v", from, err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 
 	"github.com/amazondrs/drs/drssim"
+	drslogin "github.com/amazondrs/drs/login"
 )
 
 // runner runs the steps in order and keeps what they share.
@@ -34,7 +35,8 @@ type runner struct {
 	route    string // the agent's login route (its redirect URL)
 	routeSrv *http.Server
 	client   *drs.Client
-	handler  *drs.LoginHandler
+	handler  *drslogin.Handler
+	link     string
 	linked   chan outcome
 	browser  *drssim.Browser
 	consent  *drssim.Page
@@ -148,11 +150,11 @@ func (r *runner) startLogin(s *Step) error {
 	r.client, err = drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret,
 		drs.WithEndpoints(drs.EmulatorEndpoints(r.sim.Addr())), drs.WithLogger(r.f.Logger()), drs.WithDebug(r.f.Global.Debug))
 	if err == nil {
-		r.handler, err = drs.NewLoginHandler(drs.LoginConfig{RedirectURL: r.route})
+		r.handler, err = drslogin.New(drslogin.Config{RedirectURL: r.route})
 	}
 	if err == nil {
 		d := drs.Device{Model: r.device.DeviceModel, Serial: r.device.Serial, TestDevice: true}
-		err = r.handler.Start(r.client, d, func(err error, tok drs.Token) {
+		r.link, err = r.handler.Start(r.client, d, func(err error, tok drs.Token) {
 			select {
 			case r.linked <- outcome{err, tok}:
 			default:
@@ -174,7 +176,7 @@ func (r *runner) startLogin(s *Step) error {
 
 func (r *runner) openRoute(s *Step) error {
 	r.browser = drssim.NewBrowser("")
-	p, err := r.browser.Get(r.ctx, r.route)
+	p, err := r.browser.Get(r.ctx, r.link)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func useRef(f *cmdutil.Factory, args []string, clear bool) (cmdutil.DeviceRef, e
 		if !ok || model == "" || serial == "" {
 			return cmdutil.DeviceRef{}, cmdutil.FlagErrorf("invalid device %q: want MODEL/SERIAL, such as CoffeeMaker01/S1", args[0])
 		}
-		if err := (drs.AuthParams{DeviceModel: model, Serial: serial, RedirectURL: "http://127.0.0.1/"}).Validate(); err != nil {
+		if err := (drs.Device{Model: model, Serial: serial}).Validate(); err != nil {
 			return cmdutil.DeviceRef{}, cmdutil.FlagErrorf("invalid device %q: %v", args[0], err)
 		}
 		return cmdutil.DeviceRef{Model: model, Serial: serial}, nil

@@ -123,12 +123,6 @@ type Result struct {
 	Store       string `json:"store"`
 }
 
-// outcome is what the login handler reports.
-type outcome struct {
-	err error
-	tok drs.Token
-}
-
 // Run links the device.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
@@ -152,17 +146,10 @@ func Run(ctx context.Context, opts *Options) error {
 		return cmdutil.StoreReadError(err)
 	}
 
-	var fl *flow
-	if opts.Paste {
-		fl, err = startPaste(ctx, opts, c)
-	} else {
-		fl, err = startListener(ctx, opts, c)
+	tok, err := link(ctx, opts, c)
+	if ctx.Err() != nil && (err == nil || errors.Is(err, ctx.Err())) {
+		return waitErr(ctx, opts.Timeout)
 	}
-	if err != nil {
-		return err
-	}
-	defer fl.close()
-	tok, err := fl.wait(ctx)
 	if err != nil {
 		return err
 	}
