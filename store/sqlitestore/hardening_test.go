@@ -40,7 +40,7 @@ func TestOpenTightensModes(t *testing.T) {
 	open(t, path).Close()
 	db := rawDB(t, path)
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(`PRAGMA journal_mode=WAL; INSERT INTO login_states VALUES ('s', 'c', 'm', 'x', 0, 0, 'u', 1)`); err != nil {
+	if _, err := db.Exec(`PRAGMA journal_mode=WAL; INSERT INTO tokens VALUES ('c', 'm', 's', 'x', 0)`); err != nil {
 		t.Fatal(err)
 	}
 	files := []string{path, path + "-wal", path + "-shm"}
