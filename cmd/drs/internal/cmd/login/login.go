@@ -126,7 +126,7 @@ type Result struct {
 // Run links the device.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	c, err := f.NewClient(nil) // first: missing credentials are a usage error
+	id, _, err := f.Credentials() // first: missing credentials are a usage error
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func Run(ctx context.Context, opts *Options) error {
 	defer st.Close()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	key := keyOf(c, opts)
+	key := store.Key{ClientID: id, DeviceModel: opts.Model, Serial: opts.Serial}
 	// The new token must be storable before the customer is sent to Amazon:
 	// a record the store cannot read (wrong key, damaged entry) would refuse
 	// it after the consent, and the token would be lost. A plaintext record
@@ -145,23 +145,38 @@ func Run(ctx context.Context, opts *Options) error {
 	if _, err := st.Load(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrPlaintext) {
 		return cmdutil.StoreReadError(err)
 	}
-
-	tok, err := link(ctx, opts, c)
-	if ctx.Err() != nil && (err == nil || errors.Is(err, ctx.Err())) {
-		return waitErr(ctx, opts.Timeout)
-	}
+	// The one way a token reaches the store: the library's WithTokenStore
+	// saves it the moment the exchange brings it (and the login retries a
+	// failed save, drs.ErrTokenNotSaved). replaceStore starts the Client
+	// with no token: a login replaces whatever is stored.
+	c, err := f.NewClient(nil, drs.WithTokenStore(replaceStore{st}, opts.Model, opts.Serial))
 	if err != nil {
 		return err
 	}
-	if err := st.Save(context.WithoutCancel(ctx), key, tok.RefreshToken); err != nil {
-		return &drs.Error{Code: drs.CodeGeneral, Message: "the device is linked, but its refresh token could not be stored", Err: err}
+	if _, err := link(ctx, opts, c); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return waitErr(ctx, opts.Timeout)
+		}
+		if errors.Is(err, drs.ErrTokenNotSaved) {
+			return &drs.Error{Code: drs.CodeGeneral, Message: "the device is linked, but its refresh token could not be stored (link it again once the store works)", Err: err}
+		}
+		return err
 	}
-	out := Result{Linked: true, ClientID: c.ClientID(), DeviceModel: opts.Model, Serial: opts.Serial,
+	if ctx.Err() != nil {
+		return waitErr(ctx, opts.Timeout)
+	}
+	out := Result{Linked: true, ClientID: id, DeviceModel: opts.Model, Serial: opts.Serial,
 		TestDevice: opts.Test, NonLive: opts.NonLive, Store: f.StoreLocation(st)}
 	return f.Print(out, func(w io.Writer) {
 		cmdutil.Fprintf(w, "%s device linked: %s\n  refresh token saved in %s\n", cmdutil.Check, deviceText(opts), out.Store)
 	})
 }
+
+// replaceStore is a token store for a login: it loads nothing (the Client
+// starts without a token, whatever is stored) and saves to the store.
+type replaceStore struct{ store.TokenStore }
+
+func (replaceStore) Load(context.Context, store.Key) (string, error) { return "", store.ErrNotFound }
 
 // waitErr turns the end of ctx into the error drs login reports.
 func waitErr(ctx context.Context, timeout time.Duration) error {
