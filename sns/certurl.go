@@ -66,7 +66,7 @@ func checkSNSURL(field, raw string) (*url.URL, error) {
 
 // IsSNSHost reports whether host is sns.<region>.amazonaws.com or
 // sns.<region>.amazonaws.com.cn, the region being at least three letters,
-// digits or hyphens (drs-api.md §10.3). Any other *.amazonaws.com host is
+// digits or hyphens (docs/wire.md, "The SNS envelope"). Any other *.amazonaws.com host is
 // refused: it may be someone's S3 bucket.
 func IsSNSHost(host string) bool {
 	rest, ok := strings.CutPrefix(host, "sns.")
