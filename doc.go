@@ -26,7 +26,7 @@
 //
 // # Choices where Amazon is silent
 //
-// Amazon's documentation leaves some behaviour open (drs-api.md, "GAP"). The
+// Amazon's documentation leaves some behaviour open (docs/wire.md says what is known). The
 // library's choices, kept here in one place:
 //
 //   - Amazon names no European or Far East DRS host: [EUEndpoints] and

@@ -34,8 +34,9 @@ type scopeData struct {
 	nonLive bool
 }
 
-// authorize serves GET /ap/oa, the LWA authorization request (drs-api.md
-// §2.1). Problems with client_id or redirect_uri get an HTML error page, as
+// authorize serves GET /ap/oa, the LWA authorization request
+// (docs/wire.md, "LWA: the authorize step"). Problems with client_id or
+// redirect_uri get an HTML error page, as
 // the redirect target cannot be trusted; other problems are redirected back
 // with error, error_description and state; a good request gets the consent
 // page.
@@ -156,7 +157,7 @@ func (s *Server) parseScopeData(raw string) (scopeData, *authError) {
 }
 
 // flexBool decodes an optional boolean sent as true/false or "true"/"false"
-// (drs-api.md §2.1 note); absent or null means false.
+// (docs/wire.md, "LWA: the authorize step"); absent or null means false.
 func flexBool(v json.RawMessage) (bool, bool) {
 	switch string(bytes.TrimSpace(v)) {
 	case "", "null", "false", `"false"`:

@@ -35,7 +35,7 @@ func (c client) invalid() response {
 // clientAuth reads the token request's client credentials: either an
 // "Authorization: Basic" header with base64 of client_id:client_secret, each
 // form-encoded first (RFC 6749 §2.3.1; LWA documents Basic on its
-// authorization-code-grant page, drs-api.md §10.1), or client_id and
+// authorization-code-grant page, docs/wire.md, "Client authentication"), or client_id and
 // client_secret in the form. A form client_id beside Basic must name the
 // same client; a form client_secret beside Basic is two authentication
 // methods at once, which RFC 6749 §2.3 forbids (invalid_request). On failure

@@ -39,7 +39,8 @@ func without(f url.Values, names ...string) url.Values {
 }
 
 // TestRefreshWithoutSecret checks LWA's refresh without client_secret
-// (drs-api.md §10.1): a new access token and no refresh_token in the answer;
+// (docs/wire.md, "Client authentication"): a new access token and no
+// refresh_token in the answer;
 // the refresh token keeps working, with or without the secret.
 func TestRefreshWithoutSecret(t *testing.T) {
 	t.Parallel()
@@ -79,7 +80,7 @@ func TestRefreshWithoutSecret(t *testing.T) {
 }
 
 // TestTokenBasicAuth checks HTTP Basic client authentication on the token
-// endpoint (drs-api.md §10.1) for both grants, and its failures.
+// endpoint (docs/wire.md, "Client authentication") for both grants, and its failures.
 func TestTokenBasicAuth(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, drssim.Config{})

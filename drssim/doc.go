@@ -1,7 +1,7 @@
 // Package drssim is a local emulator of Amazon Dash Replenishment Service
 // (DRS, the legacy REST API) and of the parts of Login with Amazon (LWA)
 // that DRS devices use, faithful enough that code which works against it
-// works unchanged against Amazon. It follows ../shared/drs-api.md.
+// works unchanged against Amazon. It follows docs/wire.md.
 //
 // A [Server] is an http.Handler that serves, on one origin and with Amazon's
 // paths, the LWA authorization page (GET /ap/oa, with a consent page that
@@ -26,7 +26,8 @@
 //
 // # Behaviour Amazon does not document
 //
-// drs-api.md marks what nobody knows as GAP. These are the emulator's
+// docs/wire.md says what is known of Amazon's behaviour. Where nobody
+// knows, these are the emulator's
 // choices, all in this one place:
 //
 //   - Lifetimes (emulator clock). A consent page can be answered for 5
@@ -54,7 +55,7 @@
 //     client_secret in the body or with HTTP Basic (base64 of the form-encoded
 //     client_id:client_secret, RFC 6749 §2.3.1), which LWA documents on
 //     developer.amazon.com/docs/login-with-amazon/authorization-code-grant.html
-//     (drs-api.md §10.1); a client_secret in the body beside Basic is
+//     (docs/wire.md, "Client authentication"); a client_secret in the body beside Basic is
 //     invalid_request (RFC 6749 §2.3 allows one method), a body client_id
 //     must match Basic's, and a failed Basic authentication is a 401 with
 //     WWW-Authenticate: Basic (RFC 6749 §5.2; LWA's header is not recorded).
@@ -101,7 +102,7 @@
 //   - SlotStatus and DeviceStatus bodies must be JSON objects (form-encoded
 //     bodies are rejected) of at most 64 KiB (else 413). Dates are ISO 8601,
 //     as the endpoints' pages say, in the forms Amazon's clients send
-//     (drs-api.md §10.1; Amazon's Android sample CommunicationHandler.java
+//     (docs/wire.md, "SlotStatus"; Amazon's Android sample CommunicationHandler.java
 //     sends "2017-04-01"): a calendar date (midnight UTC), or a date-time
 //     with or without fractional seconds and a Z, ±hh:mm or ±hhmm offset. A
 //     date-time without an offset, and other ISO 8601 forms (week or ordinal
@@ -123,7 +124,7 @@
 //
 // # Amazon's shapes on the wire
 //
-// drs-api.md §10.2 records real answers (a 2017 ESP8266 serial log in
+// docs/wire.md describes real answers (a 2017 ESP8266 serial log in
 // Alpha-Amol/OmegaJar, tokens in andium/AmazonDRS); the emulator copies
 // their shapes:
 //
@@ -143,7 +144,7 @@
 // # SNS notifications
 //
 // The emulator sends DRS notifications through SNS as Amazon does
-// (drs-api.md §10.3-10.4), to HTTP(S) endpoints subscribed with
+// (docs/wire.md, "SNS notifications"), to HTTP(S) endpoints subscribed with
 // [Server.SNSSubscribe] or POST /_emulator/sns/subscriptions. Each security
 // profile has its own topic ([Server.SNSTopicARN]); a subscription hears
 // only its profile's devices. The endpoint first gets a

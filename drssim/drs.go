@@ -10,7 +10,8 @@ import (
 const typePrefix = "com.amazon.dash.replenishment."
 
 // X-Amzn-Errortype values of DRS errors. Only InvalidTokenException is
-// confirmed (drs-api.md §1.2); the others are the emulator's choice.
+// confirmed (docs/wire.md, "Status codes and error bodies"); the others
+// are the emulator's choice.
 var (
 	invalidTokenType = http.Header{hdrErrorType: {"InvalidTokenException:http://internal.amazon.com/coral/com.amazon.parkeraccioservice/"}}
 	validationType   = http.Header{hdrErrorType: {"ValidationException:http://internal.amazon.com/coral/com.amazon.coral.validate/"}}
@@ -37,7 +38,7 @@ func newAPIVersions(input string, results ...string) *apiVersions {
 	return v
 }
 
-// The DRS operations' versions (drs-api.md §1.1).
+// The DRS operations' versions (docs/wire.md, "Summary of the calls").
 var (
 	vReplenish    = newAPIVersions("DrsReplenishInput@1.0", "DrsReplenishResult@1.0")
 	vSlotStatus   = newAPIVersions("DrsSlotStatusInput@1.0", "DrsSlotStatusResult@1.0")

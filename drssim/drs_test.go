@@ -16,7 +16,7 @@ const (
 )
 
 // orderIDRe matches Amazon's eventInstanceId shape: the prefix and 100
-// base64 characters (drs-api.md §10.2).
+// base64 characters (docs/wire.md, "Replenish").
 var orderIDRe = regexp.MustCompile(`^amzn1\.dash\.v2\.o\.[A-Za-z0-9]{100}$`)
 
 // drsRaw sends a DRS call with explicit version headers ("" leaves one out).

@@ -46,7 +46,7 @@ func randomToken(prefix string, n int) string {
 }
 
 // Token shapes. Real LWA tokens are "Atza|IwEBI" or "Atzr|IwEBI" followed by
-// URL-safe base64, about 460 characters in all (drs-api.md §10.2: the 2017
+// URL-safe base64, about 460 characters in all (docs/wire.md, "The answer"; the 2017
 // ESP8266 log of Alpha-Amol/OmegaJar and andium/AmazonDRS
 // src/AmazonTokens.h); LWA documents at least 350 and at most 2048 bytes
 // (§2.3). 337 random bytes give 450 base64 characters: 460 in all.
@@ -72,8 +72,9 @@ func newAuthCode() string {
 // orderIDPrefix begins every eventInstanceId.
 const orderIDPrefix = "amzn1.dash.v2.o."
 
-// newOrderID returns an eventInstanceId shaped like Amazon's (drs-api.md
-// §10.2, a real TEST_ORDER_PLACED answer in Alpha-Amol/OmegaJar's ESP8266
+// newOrderID returns an eventInstanceId shaped like Amazon's
+// (docs/wire.md, "Replenish"; a real TEST_ORDER_PLACED answer in
+// Alpha-Amol/OmegaJar's ESP8266
 // log): "amzn1.dash.v2.o." and the standard base64 of "r.<uuid>.<uuid>",
 // 116 characters in all. Those 75 bytes (r, '.', '-', hex digits) encode
 // without padding and never to '+' or '/', so the ID is safe in a URL path.

@@ -10,7 +10,7 @@ import (
 const maxDateLen = 40
 
 // parseISODate parses the ISO 8601 dates the status endpoints accept
-// (drs-api.md §10.1: Amazon documents "ISO 8601" and its Android sample
+// (docs/wire.md, "SlotStatus": Amazon documents "ISO 8601" and its Android sample
 // sends calendar dates such as "2017-04-01"):
 //
 //   - a calendar date YYYY-MM-DD, taken as midnight UTC;

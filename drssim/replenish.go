@@ -6,7 +6,7 @@ import (
 	"github.com/amazondrs/drs/sns"
 )
 
-// Replenish detail codes (drs-api.md §3.1).
+// Replenish detail codes (docs/wire.md, "Replenish").
 const (
 	detailStandard   = "STANDARD_ORDER_PLACED"
 	detailTest       = "TEST_ORDER_PLACED"
@@ -54,7 +54,7 @@ func replenished(call drsCall, id, detail string) response {
 
 // replenishBody builds {"detailCode":detail,"eventInstanceId":id} without
 // reflection; both strings are plain ASCII that needs no escaping.
-// detailCode comes first, as in Amazon's answers (drs-api.md §10.2).
+// detailCode comes first, as in Amazon's answers (docs/wire.md, "Replenish").
 func replenishBody(id, detail string) []byte {
 	b := make([]byte, 0, 40+len(id)+len(detail))
 	b = append(b, `{"detailCode":"`...)

@@ -81,7 +81,7 @@ func fieldNumber(fields map[string]json.RawMessage, name string, integer bool) (
 	return f, 0, ""
 }
 
-// parseSlotStatus validates a SlotStatus body (drs-api.md §3.2); all five
+// parseSlotStatus validates a SlotStatus body (docs/wire.md, "SlotStatus"); all five
 // fields are required. It returns the report or an error message.
 func parseSlotStatus(fields map[string]json.RawMessage) (SlotStatus, string) {
 	var st SlotStatus

@@ -204,7 +204,7 @@ func TestDeregistrationKeepsOpenOrders(t *testing.T) {
 }
 
 // TestStatusISODates checks that SlotStatus and DeviceStatus take the ISO
-// 8601 dates Amazon's clients send (drs-api.md §10.1): calendar dates,
+// 8601 dates Amazon's clients send (docs/wire.md, "SlotStatus"): calendar dates,
 // fractional seconds and ±hhmm offsets, and that a refusal names ISO 8601
 // dates as what is wanted.
 func TestStatusISODates(t *testing.T) {

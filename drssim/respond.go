@@ -57,7 +57,7 @@ func (s *Server) adapt(ep int, h handlerFunc) http.Handler {
 	})
 }
 
-// Amazon's spellings of its own headers on the wire (drs-api.md §10.2:
+// Amazon's spellings of its own headers on the wire (docs/wire.md, "Response headers";
 // x-amzn-RequestId and x-amzn-type-version in real answers recorded in
 // Alpha-Amol/OmegaJar's ESP8266 log, x-amzn-ErrorType in the same era's
 // clients). Go's http.Header.Set would send X-Amzn-Requestid and so on, so
@@ -146,7 +146,8 @@ func jsonResponse(status int, header http.Header, v any) response {
 	return response{status: status, contentType: ctJSON, header: header, body: bytes.TrimSuffix(buf.Bytes(), []byte("\n"))}
 }
 
-// messageBody is the DRS error body, {"message":"..."} (drs-api.md §1.2).
+// messageBody is the DRS error body, {"message":"..."} (docs/wire.md,
+// "Status codes and error bodies").
 type messageBody struct {
 	Message string `json:"message"`
 }

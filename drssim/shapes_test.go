@@ -59,7 +59,7 @@ func headerNames(lines []string) map[string]bool {
 
 // TestWireHeaderSpelling checks that raw-socket clients find Amazon's header
 // spellings: x-amzn-RequestId and x-amzn-type-version on success,
-// x-amzn-ErrorType on errors (drs-api.md §10.2), from DRS and LWA alike,
+// x-amzn-ErrorType on errors (docs/wire.md, "Response headers"), from DRS and LWA alike,
 // and that a fault's header replaces, not duplicates, one of them.
 func TestWireHeaderSpelling(t *testing.T) {
 	t.Parallel()
@@ -121,7 +121,7 @@ func TestWireHeaderSpelling(t *testing.T) {
 
 // TestReplenishBodyShape checks the replenish answer byte for byte:
 // detailCode first, then an eventInstanceId of 116 characters,
-// "amzn1.dash.v2.o." and base64 of "r.<uuid>.<uuid>" (drs-api.md §10.2).
+// "amzn1.dash.v2.o." and base64 of "r.<uuid>.<uuid>" (docs/wire.md, "Replenish").
 func TestReplenishBodyShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, drssim.Config{})
@@ -154,7 +154,7 @@ func TestReplenishBodyShape(t *testing.T) {
 }
 
 // TestTokenShape checks that access and refresh tokens are about as long as
-// LWA's (460 characters, drs-api.md §10.2) and use LWA's alphabet.
+// LWA's (460 characters, docs/wire.md, "The answer") and use LWA's alphabet.
 func TestTokenShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, drssim.Config{})

@@ -28,7 +28,8 @@ const (
 	// DefaultSNSAccount is the AWS account ID of the emulator's topics.
 	DefaultSNSAccount = "123456789012"
 	// DefaultSNSRetries is how many times a failed delivery is retried
-	// (drs-api.md §10.3: SNS's default policy for HTTP(S) endpoints).
+	// (SNS's default policy for HTTP(S) endpoints: AWS's "Delivery retries"
+	// page, listed in docs/wire.md, "Sources").
 	DefaultSNSRetries = 3
 	// DefaultSNSRetryDelay is the wait between attempts, on the wall clock.
 	DefaultSNSRetryDelay = 20 * time.Second

@@ -26,7 +26,7 @@ type slotSub struct {
 	product *Product
 }
 
-// Shapes of the DRS notification document (drs-api.md §10.4).
+// Shapes of the DRS notification document (docs/wire.md, "DRS messages").
 type (
 	drsDoc struct {
 		Info         drsDocInfo      `json:"notificationInfo"`

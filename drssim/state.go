@@ -8,7 +8,7 @@ import (
 // Lifetimes of the emulator's credentials and orders, on the emulator clock.
 // The package documentation lists the choices Amazon does not document.
 const (
-	accessTokenTTL = time.Hour       // LWA expires_in 3600 (drs-api.md §2.4)
+	accessTokenTTL = time.Hour       // LWA expires_in 3600 (docs/wire.md, "The answer")
 	authCodeTTL    = 5 * time.Minute // codes and consent pages
 	deliveryDelay  = 48 * time.Hour  // from placement to expected delivery
 	sweepEvery     = 1024            // credentials issued between sweeps of expired ones

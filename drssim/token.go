@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// LWA token error codes (RFC 6749 §5.2, drs-api.md §2.3).
+// LWA token error codes (RFC 6749 §5.2, docs/wire.md, "Errors").
 const (
 	errInvalidGrant         = "invalid_grant"
 	errInvalidClient        = "invalid_client"
@@ -19,7 +19,7 @@ const (
 )
 
 var (
-	// lwaHeaders go on every token endpoint response (drs-api.md §2.3).
+	// lwaHeaders go on every token endpoint response (docs/wire.md, "The answer").
 	lwaHeaders = http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}}
 	// lwaInvalidHeaders add LWA's error type to invalid_grant and
 	// invalid_request responses.
@@ -66,7 +66,8 @@ func lwaInvalidGrant(name string) response {
 }
 
 // token serves POST /auth/o2/token with a form body: the authorization_code
-// and refresh_token grants (drs-api.md §2.3). Parameters are read from the
+// and refresh_token grants (docs/wire.md, "LWA: the token endpoint").
+// Parameters are read from the
 // body only, never from the query string; the client may authenticate with
 // HTTP Basic instead of client_id and client_secret in the body.
 func (s *Server) token(r *http.Request) response {
@@ -142,9 +143,9 @@ func (s *Server) exchangeCode(r *http.Request, form url.Values, cl client) respo
 }
 
 // refreshGrant issues a new access token for a refresh token. With the
-// client secret it returns the same refresh token too (drs-api.md §2.4);
+// client secret it returns the same refresh token too (docs/wire.md, "The answer");
 // without it, which LWA allows, the answer carries no refresh token
-// (drs-api.md §10.1).
+// (docs/wire.md, "Client authentication").
 func (s *Server) refreshGrant(r *http.Request, form url.Values, cl client) response {
 	rt := form.Get("refresh_token")
 	if rt == "" {

@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// maxIDLen is the longest device model ID or serial LWA accepts (drs-api.md
-// §2.1).
+// maxIDLen is the longest device model ID or serial LWA accepts
+// (docs/wire.md, "LWA: the authorize step").
 const maxIDLen = 64
 
 // Validate reports the first problem in c, naming the field, for example
@@ -129,7 +129,7 @@ func (p Product) validate() error {
 }
 
 // checkDeviceID checks a device model ID or serial against LWA's rule:
-// 1 to 64 characters from [A-Za-z0-9-+_] (drs-api.md §2.1).
+// 1 to 64 characters from [A-Za-z0-9-+_] (docs/wire.md, "LWA: the authorize step").
 func checkDeviceID(s string) error {
 	if s == "" {
 		return errors.New("must not be empty")

@@ -1,5 +1,5 @@
 // Package fleet is the fleet server of drs serve: configuration, wiring and
-// lifecycle. The contract is FLEET.md; the handlers are in fleet/api, the
+// lifecycle. docs/serve.md describes it; the handlers are in fleet/api, the
 // database in fleet/db, the background jobs in fleet/jobs.
 //
 // Lifecycle: [New] opens the database (taking its file lock), migrates the

@@ -67,7 +67,7 @@ func checkSNSURL(field, raw string) (*url.URL, error) {
 // IsSNSHost reports whether host is sns.<region>.amazonaws.com or
 // sns.<region>.amazonaws.com.cn, the region spelled as AWS spells regions:
 // lower-case words joined by hyphens and ending in a number (us-east-1,
-// cn-north-1, us-gov-west-1). AWS's own check (drs-api.md §10.3) accepts any
+// cn-north-1, us-gov-west-1). AWS's own check (docs/wire.md, "The SNS envelope") accepts any
 // three or more letters, digits or hyphens, which also admits
 // sns.s3-us-west-2.amazonaws.com: the HTTPS host of an S3 bucket named
 // "sns", whose owner could serve a certificate there. Any other

@@ -40,7 +40,7 @@
 //
 // # Choices where Amazon is silent
 //
-// Facts are in drs-api.md §10.3-10.4 (AWS: sns-message-and-json-formats,
+// Facts are in docs/wire.md, "SNS notifications" (AWS: sns-message-and-json-formats,
 // sns-verify-signature-of-message, sns-message-delivery-retries; Amazon:
 // dash/notification-messages). The choices, kept here in one place:
 //

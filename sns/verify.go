@@ -16,8 +16,9 @@ import (
 // Defaults of a [Verifier].
 const (
 	// DefaultMaxAge is how old a message's Timestamp may be: SNS retries
-	// for at most 3,600 s (drs-api.md §10.3), plus 15 minutes for clock
-	// skew and the last attempt.
+	// for at most 3,600 s (AWS's "Delivery retries" page, listed in
+	// docs/wire.md, "Sources"), plus 15 minutes for clock skew and the last
+	// attempt.
 	DefaultMaxAge = time.Hour + 15*time.Minute
 	// MaxClockSkew is how far in the future a Timestamp may be.
 	MaxClockSkew = 5 * time.Minute

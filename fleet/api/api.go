@@ -1,7 +1,7 @@
 // Package api holds the fleet server's HTTP handlers: the admin API
 // (Bearer DRS_ADMIN_TOKEN, on the admin listener), the device API (Bearer
 // the device's token, on the public listener) and the health endpoints.
-// Every error is the JSON shape of FLEET.md; request bodies are capped;
+// Every error is the JSON shape docs/serve.md describes; request bodies are capped;
 // device requests are rate limited per device, failed authentications per
 // client address.
 package api

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Error codes of the JSON error shape of FLEET.md:
+// Error codes of the JSON error shape (docs/serve.md):
 // {"error": {"code": "...", "message": "...", "drs_code": N}}.
 const (
 	CodeUnauthorized  = "unauthorized"

@@ -8,7 +8,7 @@ import (
 
 // routes is a ServeMux that answers a known path with a method it does
 // not serve by a JSON 405 with Allow, and an unknown path by a JSON 404,
-// so that every error has the shape of FLEET.md.
+// so that every error has the shape docs/serve.md describes.
 type routes struct {
 	mux     *http.ServeMux
 	methods map[string][]string // path pattern -> methods

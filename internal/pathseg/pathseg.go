@@ -11,7 +11,7 @@ import (
 
 // MaxLen bounds a segment. Amazon documents 255 characters for
 // eventInstanceId and nothing for slot IDs; 255 is used for all
-// (drs-api.md §3.1).
+// (docs/wire.md, "Replenish").
 const MaxLen = 255
 
 // Escape validates s, named what in errors, and escapes it so it reaches the

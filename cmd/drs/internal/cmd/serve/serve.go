@@ -1,5 +1,5 @@
 // Package serve implements drs serve: the fleet server (package fleet),
-// configured from flags and the environment as FLEET.md says, and its
+// configured from flags and the environment as docs/serve.md describes, and its
 // --sim try-out.
 package serve
 
@@ -43,7 +43,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the fleet server: many devices, one database",
-		Long: `Serve the fleet server of FLEET.md until SIGTERM or Ctrl+C: the device API
+		Long: `Serve the fleet server (docs/serve.md) until SIGTERM or Ctrl+C: the device API
 and health on --listen, the admin API and /metrics on --admin-listen.
 
 State lives in --db (or DRS_DB): sqlite:PATH (the default is fleet.db under
