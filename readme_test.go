@@ -114,6 +114,7 @@ var snippetImports = map[string]string{
 	"drs":         "github.com/amazondrs/drs",
 	"drssim":      "github.com/amazondrs/drs/drssim",
 	"sns":         "github.com/amazondrs/drs/sns",
+	"login":       "github.com/amazondrs/drs/login",
 	"store":       "github.com/amazondrs/drs/store",
 	"filestore":   "github.com/amazondrs/drs/store/filestore",
 	"sqlitestore": "github.com/amazondrs/drs/store/sqlitestore",
