@@ -16,12 +16,7 @@ import (
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 	drslogin "github.com/amazondrs/drs/login"
-	"github.com/amazondrs/drs/store"
 )
-
-func keyOf(c *drs.Client, opts *Options) store.Key {
-	return store.Key{ClientID: c.ClientID(), DeviceModel: opts.Model, Serial: opts.Serial}
-}
 
 func deviceOf(opts *Options) drs.Device {
 	return drs.Device{Model: opts.Model, Serial: opts.Serial, TestDevice: opts.Test, NonLive: opts.NonLive}
