@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -259,6 +260,36 @@ func TestSecondServerRefused(t *testing.T) {
 	if code, _ := do(t, "GET", s.public+"/readyz", "", ""); code != http.StatusOK {
 		t.Errorf("the first server after the refusal: /readyz %d", code)
 	}
+}
+
+// TestSecondServerViaSymlinkRefused: a second server given a symbolic
+// link to the first one's file (whose lock file would be another) refuses.
+func TestSecondServerViaSymlinkRefused(t *testing.T) {
+	t.Parallel()
+	s := start(t, "")
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(s.path, link); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := fleet.New(t.Context(), fleet.Config{DB: db.Spec{Driver: "sqlite", Path: link}, Listen: "127.0.0.1:0",
+		AdminListen: "127.0.0.1:0", AdminToken: adminToken})
+	if err == nil {
+		srv.Run(canceled())
+		t.Fatal("a second server through a symbolic link to the first one's database started")
+	}
+	if !errors.Is(err, db.ErrSymlink) {
+		t.Fatalf("a second server through a symbolic link: %v, want db.ErrSymlink", err)
+	}
+	if code, _ := do(t, "GET", s.public+"/readyz", "", ""); code != http.StatusOK {
+		t.Errorf("the first server after the refusal: /readyz %d", code)
+	}
+}
+
+// canceled returns a context that is already done.
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }
 
 func TestConfigRefusals(t *testing.T) {
