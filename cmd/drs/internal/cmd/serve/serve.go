@@ -19,8 +19,8 @@ import (
 
 // Environment variables drs serve reads besides the global ones.
 const (
-	EnvAdminToken = "DRS_ADMIN_TOKEN"
-	EnvDB         = "DRS_DB"
+	EnvAdminToken = cmdutil.EnvAdminToken
+	EnvDB         = cmdutil.EnvDB
 )
 
 // Options are the inputs of drs serve.
@@ -40,6 +40,8 @@ type Options struct {
 // NewCmdServe returns the serve command and its migrate subcommand.
 func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
+	// DRS_DB and DRS_ADMIN_TOKEN are among f.Secrets already; --db too.
+	f.AddSecrets(func() []string { return cmdutil.SpecSecrets(strings.TrimSpace(opts.DB)) })
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the fleet server: many devices, one database",
