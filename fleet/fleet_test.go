@@ -354,6 +354,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown field", `{"model":"M","serial":"S","color":"red"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"color"`},
 		{"missing serial", `{"model":"M"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"serial" is required`},
 		{"control character", `{"model":"M","serial":"S\n1"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"serial"`},
+		{"invalid UTF-8", "{\"model\":\"M\",\"serial\":\"S\xff1\"}", nil, http.StatusBadRequest, api.CodeInvalidJSON, "not valid UTF-8"},
+		{"lone surrogate", `{"model":"M","serial":"S\ud8001"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"serial" is not valid UTF-8`},
 		{"two values", `{"model":"M","serial":"S"}{}`, nil, http.StatusBadRequest, api.CodeInvalidJSON, "more than one"},
 		{"array", `[]`, nil, http.StatusBadRequest, api.CodeInvalidJSON, "want an object"},
 		{"form", `model=M`, []string{"Content-Type", "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, api.CodeUnsupportedCT, "application/json"},
