@@ -46,7 +46,8 @@ func TestLimitersBounded(t *testing.T) {
 	}
 	// The least recently used went first: flood-0 starts afresh, the
 	// newest flood keys kept their buckets (burst 2, one token taken).
-	if !l.allow("flood-0") || !l.allow("flood-0") {
+	first, second := l.allow("flood-0"), l.allow("flood-0")
+	if !first || !second {
 		t.Error("flood-0 was not dropped")
 	}
 	last := fmt.Sprintf("flood-%d", 10*l.max-1)
