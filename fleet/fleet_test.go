@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -261,6 +262,36 @@ func TestSecondServerRefused(t *testing.T) {
 	}
 }
 
+// TestSecondServerViaSymlinkRefused: a second server given a symbolic
+// link to the first one's file (whose lock file would be another) refuses.
+func TestSecondServerViaSymlinkRefused(t *testing.T) {
+	t.Parallel()
+	s := start(t, "")
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(s.path, link); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := fleet.New(t.Context(), fleet.Config{DB: db.Spec{Driver: "sqlite", Path: link}, Listen: "127.0.0.1:0",
+		AdminListen: "127.0.0.1:0", AdminToken: adminToken})
+	if err == nil {
+		srv.Run(canceled())
+		t.Fatal("a second server through a symbolic link to the first one's database started")
+	}
+	if !errors.Is(err, db.ErrSymlink) {
+		t.Fatalf("a second server through a symbolic link: %v, want db.ErrSymlink", err)
+	}
+	if code, _ := do(t, "GET", s.public+"/readyz", "", ""); code != http.StatusOK {
+		t.Errorf("the first server after the refusal: /readyz %d", code)
+	}
+}
+
+// canceled returns a context that is already done.
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
 func TestConfigRefusals(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "fleet.db")
@@ -323,6 +354,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown field", `{"model":"M","serial":"S","color":"red"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"color"`},
 		{"missing serial", `{"model":"M"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"serial" is required`},
 		{"control character", `{"model":"M","serial":"S\n1"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"serial"`},
+		{"invalid UTF-8", "{\"model\":\"M\",\"serial\":\"S\xff1\"}", nil, http.StatusBadRequest, api.CodeInvalidJSON, "not valid UTF-8"},
+		{"lone surrogate", `{"model":"M","serial":"S\ud8001"}`, nil, http.StatusBadRequest, api.CodeInvalidField, `"serial" is not valid UTF-8`},
 		{"two values", `{"model":"M","serial":"S"}{}`, nil, http.StatusBadRequest, api.CodeInvalidJSON, "more than one"},
 		{"array", `[]`, nil, http.StatusBadRequest, api.CodeInvalidJSON, "want an object"},
 		{"form", `model=M`, []string{"Content-Type", "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, api.CodeUnsupportedCT, "application/json"},

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/amazondrs/drs/fleet/db"
 	"github.com/amazondrs/drs/fleet/jobs"
@@ -58,14 +60,19 @@ func (a *API) view(d db.Device) AdminDevice {
 	return v
 }
 
-// checkName validates a model ID or serial: 1 to 128 printable
-// characters, no spaces.
+// checkName validates a model ID or serial: 1 to 128 bytes of valid UTF-8
+// without U+FFFD, printable characters, no spaces.
 func checkName(field, v string) *requestError {
 	if v == "" {
 		return badField("field %q is required", field)
 	}
 	if len(v) > 128 {
 		return badField("field %q is over 128 bytes", field)
+	}
+	// encoding/json turns a lone surrogate escape (\ud800) into U+FFFD;
+	// decodeJSON refuses invalid UTF-8 in the body before that.
+	if !utf8.ValidString(v) || strings.ContainsRune(v, utf8.RuneError) {
+		return badField("field %q is not valid UTF-8 (or holds U+FFFD, as a lone surrogate escape decodes to)", field)
 	}
 	for _, r := range v {
 		if !unicode.IsPrint(r) || unicode.IsSpace(r) {

@@ -11,7 +11,6 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -143,16 +142,6 @@ func (a *API) tooMany(w http.ResponseWriter) {
 	a.cfg.Metrics.rateLimited.Inc()
 	w.Header().Set("Retry-After", "1")
 	writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many requests; slow down and retry after the Retry-After seconds")
-}
-
-// clientAddr is the peer's IP, the key of the failed-authentication
-// limit.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (a *API) internal(w http.ResponseWriter, r *http.Request, what string, err error) {

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error codes of the JSON error shape (docs/serve.md):
@@ -72,9 +74,21 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) *reque
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedCT, "Content-Type must be application/json"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
+	// Read it all first (it is capped): encoding/json would turn invalid
+	// UTF-8 into U+FFFD without a word.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return &requestError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the body is over %d bytes", tooBig.Limit)}
+	case err != nil:
+		return &requestError{http.StatusBadRequest, CodeInvalidJSON, "reading the body failed"}
+	case !utf8.Valid(body):
+		return &requestError{http.StatusBadRequest, CodeInvalidJSON, "the body is not valid UTF-8"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, err2 := dec.Token(); err2 != io.EOF {
 			var mb *http.MaxBytesError

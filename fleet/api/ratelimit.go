@@ -1,6 +1,10 @@
 package api
 
 import (
+	"container/list"
+	"net"
+	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -8,25 +12,35 @@ import (
 )
 
 // limiters keeps one token bucket per key (a device ID, or a client
-// address for failed authentications). Idle buckets are dropped once the
-// map grows past maxKeys, so a flood of keys cannot grow it without bound.
+// address for failed authentications) in a least-recently-used list with a
+// hard cap: a new key past the cap drops the bucket used longest ago. Each
+// call is O(1) and memory stays bounded however many keys a flood brings.
+// A dropped bucket starts full again if its key returns: the cap trades
+// that for bounded memory, and at maxKeys it takes that many other keys
+// between two uses of one to forget it.
+//
+// The limits are per instance: several drs serve instances behind one
+// proxy each keep their own buckets.
 type limiters struct {
 	mu      sync.Mutex
 	limit   rate.Limit
 	burst   int
+	max     int
 	now     func() time.Time
-	buckets map[string]*bucket
+	buckets map[string]*list.Element // of *bucket
+	lru     list.List                // front: most recently used
 }
 
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	key string
+	lim *rate.Limiter
 }
 
+// maxKeys is the cap on the buckets of one limiter (each about 200 bytes).
 const maxKeys = 10000
 
 func newLimiters(limit rate.Limit, burst int, now func() time.Time) *limiters {
-	return &limiters{limit: limit, burst: burst, now: now, buckets: map[string]*bucket{}}
+	return &limiters{limit: limit, burst: burst, max: maxKeys, now: now, buckets: map[string]*list.Element{}}
 }
 
 // allow takes one token from key's bucket and reports whether there was
@@ -34,30 +48,45 @@ func newLimiters(limit rate.Limit, burst int, now func() time.Time) *limiters {
 func (l *limiters) allow(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) >= maxKeys {
-			l.prune(now)
+	e := l.buckets[key]
+	if e != nil {
+		l.lru.MoveToFront(e)
+	} else {
+		if l.lru.Len() >= l.max {
+			old := l.lru.Back()
+			delete(l.buckets, old.Value.(*bucket).key)
+			l.lru.Remove(old)
 		}
-		b = &bucket{lim: rate.NewLimiter(l.limit, l.burst)}
-		l.buckets[key] = b
+		e = l.lru.PushFront(&bucket{key: key, lim: rate.NewLimiter(l.limit, l.burst)})
+		l.buckets[key] = e
 	}
-	b.seen = now
-	return b.lim.AllowN(now, 1)
+	return e.Value.(*bucket).lim.AllowN(l.now(), 1)
 }
 
-// prune drops buckets idle long enough to have refilled.
-func (l *limiters) prune(now time.Time) {
-	idle := time.Minute
-	if l.limit > 0 {
-		if refill := time.Duration(float64(l.burst) / float64(l.limit) * float64(time.Second)); refill > idle {
-			idle = refill
-		}
+// len returns the number of buckets kept.
+func (l *limiters) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}
+
+// clientAddr returns the key of the failed-authentication limit for r: the
+// client's IPv4 address, or the /64 prefix of its IPv6 address (one host
+// usually holds a whole /64, so per address it could take 2^64 buckets).
+// It is RemoteAddr: behind a reverse proxy that is the proxy, and all
+// clients share one bucket (X-Forwarded-For is not trusted).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
 	}
-	for k, b := range l.buckets {
-		if now.Sub(b.seen) > idle {
-			delete(l.buckets, k)
-		}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
 	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		return netip.PrefixFrom(ip, 64).Masked().String()
+	}
+	return ip.String()
 }

@@ -37,7 +37,7 @@ func TestDeviceTokens(t *testing.T) {
 	}
 }
 
-func TestLimitersPrune(t *testing.T) {
+func TestLimitersBurst(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 	l := newLimiters(1, 2, func() time.Time { return now })
@@ -48,15 +48,31 @@ func TestLimitersPrune(t *testing.T) {
 	if got[0] != true || got[1] != true || got[2] != false {
 		t.Fatalf("a burst of 2 allowed %v, want [true true false]", got)
 	}
-	for i := 0; i < maxKeys; i++ {
-		l.allow(string(rune('A'+i%26)) + strings.Repeat("k", i/26+1))
-	}
-	now = now.Add(2 * time.Minute)
-	l.allow("new")
-	if n := len(l.buckets); n > 2 {
-		t.Errorf("%d buckets after idle ones were due for pruning, want at most 2", n)
-	}
+	now = now.Add(2 * time.Second)
 	if !l.allow("a") {
 		t.Error("a refilled bucket refuses")
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ v, want string }{
+		{"S1", ""},
+		{"Sérial-ü", ""},
+		{"", "is required"},
+		{"S\xff1", "not valid UTF-8"},
+		{"S\xc3", "not valid UTF-8"},
+		{"S\ufffd", "not valid UTF-8"},
+		{"S 1", "space"},
+		{"S\u00001", "control"},
+		{strings.Repeat("s", 129), "over 128 bytes"},
+	} {
+		e := checkName("serial", tt.v)
+		switch {
+		case tt.want == "" && e != nil:
+			t.Errorf("checkName(%q) = %q", tt.v, e.message)
+		case tt.want != "" && (e == nil || !strings.Contains(e.message, tt.want)):
+			t.Errorf("checkName(%q) = %v, want an error with %q", tt.v, e, tt.want)
+		}
 	}
 }

@@ -10,7 +10,17 @@
 // would wait for the connection forever.
 //
 // A file lock (PATH + "-lock", github.com/gofrs/flock) keeps a second
-// server off the same file: SQLite on one machine is one instance.
+// server off the same file: SQLite on one machine is one instance. The lock
+// is per name, so Open refuses a database, -wal, -shm or -lock path that is
+// a symbolic link ([ErrSymlink]): a second name for the file would take a
+// second lock. (A symbolic link to the directory is harmless: both names
+// reach the same lock file.) The files are created 0600 and kept so
+// (package internal/sqlitefile, shared with the token store).
+//
+// Open refuses a database holding tables that are neither fleet's nor
+// River's ([ErrOtherTables]) unless [WithOtherTables] allows it, so that a
+// mistyped --db never adds the fleet's tables to another application's
+// database.
 package db
 
 import (
@@ -23,6 +33,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/amazondrs/drs/internal/sqlitefile"
 	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -32,6 +43,10 @@ var ErrSchemaTooNew = errors.New("db: the database schema is newer than this drs
 
 // ErrLocked reports a database file another drs serve holds.
 var ErrLocked = errors.New("db: another drs serve is using this SQLite file")
+
+// ErrSymlink is wrapped by the error [Open] returns for a database, -wal,
+// -shm or -lock path that is a symbolic link.
+var ErrSymlink = sqlitefile.ErrSymlink
 
 // busyTimeout is how long a statement waits for SQLite's own file lock
 // (another process such as the sqlite3 shell) before failing.
@@ -45,11 +60,25 @@ type DB struct {
 	lock *flock.Flock
 }
 
+// Option configures [Open].
+type Option func(*options)
+
+type options struct{ otherTables bool }
+
+// WithOtherTables lets [Open] use a database that also holds tables that
+// are neither fleet's nor River's.
+func WithOtherTables() Option { return func(o *options) { o.otherTables = true } }
+
 // Open opens the database spec names, takes the file lock, creates a
-// missing file and its directory, and migrates the schema. It refuses a
-// schema newer than it knows ([ErrSchemaTooNew]) and a file another
-// server holds ([ErrLocked]).
-func Open(ctx context.Context, spec Spec) (*DB, error) {
+// missing file (0600) and its directory (0700), and migrates the schema.
+// It refuses a schema newer than it knows ([ErrSchemaTooNew]), a file
+// another server holds ([ErrLocked]), a symbolic link ([ErrSymlink]) and
+// another application's database ([ErrOtherTables]).
+func Open(ctx context.Context, spec Spec, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if spec.Driver != "sqlite" {
 		return nil, fmt.Errorf("db: %s: PostgreSQL is not supported yet; use %s", spec, "sqlite:PATH")
 	}
@@ -61,6 +90,9 @@ func Open(ctx context.Context, spec Spec) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("db: %w", err)
 	}
+	if err := sqlitefile.Restrict(abs, abs+"-lock"); err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
 	lk := flock.New(abs + "-lock")
 	ok, err := lk.TryLock()
 	if err != nil {
@@ -68,6 +100,12 @@ func Open(ctx context.Context, spec Spec) (*DB, error) {
 	}
 	if !ok {
 		return nil, fmt.Errorf("%w: %s (lock file %s is held; stop the other server, or give each server its own --db)", ErrLocked, abs, lk.Path())
+	}
+	// Again under the lock (a link may have appeared since), then create
+	// the file 0600 before SQLite creates it with the umask's mode.
+	if err := errors.Join(sqlitefile.Restrict(abs, abs+"-lock"), sqlitefile.Create(abs)); err != nil {
+		lk.Unlock()
+		return nil, fmt.Errorf("db: %w", err)
 	}
 	pool, err := sql.Open("sqlite", dsn(abs))
 	if err != nil {
@@ -78,11 +116,12 @@ func Open(ctx context.Context, spec Spec) (*DB, error) {
 	pool.SetMaxIdleConns(1)
 	pool.SetConnMaxLifetime(0)
 	d := &DB{SQL: pool, Spec: spec, lock: lk}
-	if err := d.migrate(ctx); err != nil {
+	if err := d.migrate(ctx, o.otherTables); err != nil {
 		d.Close()
 		return nil, err
 	}
-	if err := os.Chmod(abs, 0o600); err != nil {
+	// The connection made the -wal and -shm files: check all three.
+	if err := sqlitefile.Restrict(abs); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("db: %w", err)
 	}

@@ -28,13 +28,19 @@ func TestParseSpec(t *testing.T) {
 		{"file:tokens.json", Spec{}, "not a fleet"},
 		{"mysql://root:hunter2@db/drs", Spec{}, `unknown --db scheme "mysql"`},
 		{"hunter2", Spec{}, "no scheme"},
+		{"host=db user=drs password=hunter2", Spec{}, "keyword/value"},
+		{"host=db password=hun:ter2", Spec{}, "keyword/value"},
+		{"postgres:host=db password=hunter2", Spec{}, "must be a URL"},
+		{"postgresql:u:hunter2@db/x", Spec{}, "must be a URL"},
+		{"u:hunter2@db/x", Spec{}, "unknown --db scheme;"},
+		{"hunter2:x", Spec{}, "unknown --db scheme;"},
 	} {
 		got, err := ParseSpec(tt.spec)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("ParseSpec(%q) error = %v, want one with %q", tt.spec, err, tt.wantErr)
 			}
-			if err != nil && strings.Contains(err.Error(), "hunter2") {
+			if err != nil && strings.Contains(err.Error(), "ter2") {
 				t.Errorf("ParseSpec(%q) error repeats the password: %v", tt.spec, err)
 			}
 			continue
@@ -52,9 +58,14 @@ func TestSpecStringScrubsPasswords(t *testing.T) {
 		"postgresql://drs:hunter2@db/drs?sslmode=require",
 		"postgres://drs@db/drs?password=hunter2",
 		"postgres://drs:hunter2@db/drs\x7f",
+		"postgres://u@db/x?PASSWORD=hunter2",
+		"postgres://u@db/x?sslpassword=hunter2",
+		"postgresql:u:hunter2@db/x",
+		"postgres:host=db password=hunter2",
+		"postgres://drs:hun#ter2@db/drs",
 	} {
 		s := Spec{Driver: "postgres", URL: raw}.String()
-		if strings.Contains(s, "hunter2") {
+		if strings.Contains(s, "ter2") {
 			t.Errorf("Spec{%q}.String() = %q: holds the password", raw, s)
 		}
 	}

@@ -6,7 +6,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+
+	"github.com/amazondrs/drs/internal/specredact"
 )
 
 // Forms lists the accepted --db forms, for help texts and errors.
@@ -24,28 +27,19 @@ type Spec struct {
 }
 
 // String returns the spec with any password replaced by "xxxxx", fit for
-// logs and errors.
+// logs and errors. It redacts as the CLI does (package
+// internal/specredact): user info in either URL form, password query
+// parameters in any case, keyword/value passwords.
 func (s Spec) String() string {
 	if s.Driver == "sqlite" {
 		return "sqlite:" + s.Path
 	}
-	return Redact(s.URL)
+	return specredact.Redact(s.URL)
 }
 
-// Redact returns a PostgreSQL URL with its password replaced, or a fixed
-// placeholder when it does not parse (the text may hold anything).
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "postgres://(unparsable URL)"
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}
+// urlScheme matches a plausible URL scheme: ParseSpec quotes an unknown
+// one only if it is one and "//" follows it, never other text of a spec.
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]{0,19}$`)
 
 // DefaultPath returns the default SQLite file: fleet.db under the user's
 // data directory ($XDG_DATA_HOME/drs, else ~/.local/share/drs).
@@ -64,11 +58,15 @@ func DefaultPath() (string, error) {
 // ParseSpec parses a --db value with the rules of --store (package
 // storeopen): a PATH is relative to the working directory or absolute,
 // "~/" stands for the home directory, sqlite:///ABSOLUTE/PATH is accepted
-// and sqlite://HOST is refused. Errors never quote the value: it may hold a
-// password.
+// and sqlite://HOST is refused. A keyword/value connection string
+// (host=db password=...) and the opaque postgres:... form are refused.
+// Errors never quote the value: it may hold a password (only an unknown
+// scheme followed by "//" is quoted).
 func ParseSpec(spec string) (Spec, error) {
 	scheme, rest, _ := strings.Cut(spec, ":")
 	switch {
+	case specredact.IsKeywordDSN(spec):
+		return Spec{}, errors.New("db: a keyword/value connection string (host=... password=...) is not accepted; want " + Forms + " (%-escape the password)")
 	case spec == "":
 		p, err := DefaultPath()
 		return Spec{Driver: "sqlite", Path: p}, err
@@ -76,16 +74,22 @@ func ParseSpec(spec string) (Spec, error) {
 		p, err := specPath(rest)
 		return Spec{Driver: "sqlite", Path: p}, err
 	case scheme == "postgres" || scheme == "postgresql":
-		if _, err := url.Parse(spec); err != nil {
-			return Spec{}, errors.New("db: the postgres URL does not parse; want " + Forms)
+		u, err := url.Parse(spec)
+		if err != nil {
+			return Spec{}, errors.New("db: the postgres URL does not parse; want " + Forms + " (%-escape the password)")
+		}
+		if u.Opaque != "" || !strings.HasPrefix(rest, "//") {
+			return Spec{}, errors.New("db: a postgres spec must be a URL starting with " + scheme + "://; want " + Forms)
 		}
 		return Spec{Driver: "postgres", URL: spec}, nil
 	case scheme == "file":
 		return Spec{}, errors.New("db: file: holds tokens for one CLI, not a fleet; want " + Forms)
 	case !strings.Contains(spec, ":"):
 		return Spec{}, errors.New("db: the --db value has no scheme; want " + Forms)
-	default:
+	case urlScheme.MatchString(scheme) && strings.HasPrefix(rest, "//"):
 		return Spec{}, fmt.Errorf("db: unknown --db scheme %q; want %s", scheme, Forms)
+	default:
+		return Spec{}, errors.New("db: unknown --db scheme; want " + Forms)
 	}
 }
 

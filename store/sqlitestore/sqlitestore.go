@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amazondrs/drs/internal/sqlitefile"
 	"github.com/amazondrs/drs/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -87,10 +88,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore %s: %w", path, err)
 	}
-	if err := restrictFiles(abs); err != nil {
+	if err := sqlitefile.Restrict(abs); err != nil {
 		return nil, fmt.Errorf("sqlitestore %s: %w", abs, err)
 	}
-	if err := createFile(abs); err != nil {
+	if err := sqlitefile.Create(abs); err != nil {
 		return nil, fmt.Errorf("sqlitestore %s: %w", abs, err)
 	}
 	s := &Store{path: abs, now: time.Now}
@@ -106,7 +107,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	// SQLite made the -wal and -shm files just now, with the database's mode:
 	// check them all the same.
-	if err := restrictFiles(abs); err != nil {
+	if err := sqlitefile.Restrict(abs); err != nil {
 		s.writer.Close()
 		return nil, fmt.Errorf("sqlitestore %s: %w", abs, err)
 	}

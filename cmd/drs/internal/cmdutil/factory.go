@@ -30,6 +30,10 @@ const (
 	// open tokens while DRS_STORE_KEY encrypts new saves (key rotation).
 	EnvStorePreviousKeys = "DRS_STORE_PREVIOUS_KEYS"
 	EnvEmulatorHost      = drs.EmulatorHostEnv
+	// EnvDB is the fleet database spec of drs serve (its --db).
+	EnvDB = "DRS_DB"
+	// EnvAdminToken is drs serve's admin API token.
+	EnvAdminToken = "DRS_ADMIN_TOKEN"
 )
 
 // IOStreams are the command's standard streams. Results go to Out,
@@ -77,8 +81,9 @@ type Factory struct {
 	// it is not.
 	StdinIsTerminal func() bool
 
-	Global GlobalOptions
-	flags  *pflag.FlagSet
+	Global      GlobalOptions
+	flags       *pflag.FlagSet
+	moreSecrets []func() []string
 }
 
 // AddGlobalFlags binds the global flags to f.Global.

@@ -25,7 +25,14 @@ var specCases = []struct {
 	{"keyword quoted", "host=db password='hun ter2' dbname=drs", "hun ter2", "host=db password=xxxxx dbname=drs"},
 	{"keyword spaces", "host=db PASSWORD = hunter2", "hunter2", "host=db PASSWORD = xxxxx"},
 	{"keyword first", "password=hunter2 host=db", "hunter2", "password=xxxxx host=db"},
+	{"query PASSWORD", "postgres://drs@db/drs?PASSWORD=hunter2", "hunter2", "postgres://drs@db/drs?PASSWORD=xxxxx"},
+	{"opaque", "postgresql:drs:hunter2@db/drs", "hunter2", "postgresql:drs:xxxxx@db/drs"},
+	{"opaque with / and @", "postgres:drs:hun/t@er2@db/drs", "hun/t@er2", "postgres:drs:xxxxx@db/drs"},
+	{"scheme then keywords", "postgres:host=db password=hunter2", "hunter2", "postgres:host=db password=xxxxx"},
+	{"scheme then password", "postgres:password=hunter2 host=db", "hunter2", "postgres:password=xxxxx host=db"},
+	{"keyword sslpassword", "host=db sslpassword=hunter2", "hunter2", "host=db sslpassword=xxxxx"},
 	{"sqlite", "sqlite:/var/lib/drs/tokens.db", "", "sqlite:/var/lib/drs/tokens.db"},
+	{"sqlite with : and @", "sqlite:/var/lib/a:b@c.db", "", "sqlite:/var/lib/a:b@c.db"},
 	{"file", "file:/home/u/tokens.json", "", "file:/home/u/tokens.json"},
 }
 
@@ -103,5 +110,23 @@ func TestCheckStoreSpec(t *testing.T) {
 		case err != nil && strings.Contains(err.Error(), "hunter2"):
 			t.Errorf("CheckStoreSpec(%q) = %v: shows the password", tc.spec, err)
 		}
+	}
+}
+
+// TestFactorySecrets: the fleet server's secrets (DRS_DB's password,
+// DRS_ADMIN_TOKEN and what a command adds, such as --db's password) are
+// among those the CLI never prints.
+func TestFactorySecrets(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		EnvDB:         "postgresql:drs:hunter2@db/drs",
+		EnvAdminToken: " admin-token-0123456789 ",
+		EnvStore:      "postgres://db/x?PASSWORD=store-pw",
+	}
+	f := &Factory{Getenv: func(k string) string { return env[k] }}
+	f.AddSecrets(func() []string { return SpecSecrets("host=db password=flag-pw") })
+	got := Scrub("hunter2 admin-token-0123456789 store-pw flag-pw", f.Secrets())
+	if want := "xxxxx xxxxx xxxxx xxxxx"; got != want {
+		t.Errorf("Scrub with Factory.Secrets = %q, want %q", got, want)
 	}
 }

@@ -3,16 +3,12 @@ package cmdutil
 import (
 	"errors"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/internal/specredact"
 	"github.com/amazondrs/drs/store/storeopen"
 )
-
-// keywordDSN matches the start of a keyword/value connection string
-// (host=db user=drs ...), which --store does not take.
-var keywordDSN = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
 
 // CheckStoreSpec returns a usage error if spec (from --store or DRS_STORE)
 // is not one of the accepted forms (storeopen.Forms). The error never
@@ -23,7 +19,7 @@ func CheckStoreSpec(spec string) error {
 	switch {
 	case spec == "":
 		return nil
-	case keywordDSN.MatchString(spec):
+	case specredact.IsKeywordDSN(spec):
 		return FlagErrorf("invalid --store (or %s): a keyword/value connection string (host=... password=...) is not accepted; give a URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=... (%%-escape the password)", EnvStore)
 	case !hasColon:
 		return FlagErrorf("invalid --store (or %s) %q: no scheme; want %s", EnvStore, RedactSpec(spec), storeopen.Forms)

@@ -19,8 +19,8 @@ import (
 
 // Environment variables drs serve reads besides the global ones.
 const (
-	EnvAdminToken = "DRS_ADMIN_TOKEN"
-	EnvDB         = "DRS_DB"
+	EnvAdminToken = cmdutil.EnvAdminToken
+	EnvDB         = cmdutil.EnvDB
 )
 
 // Options are the inputs of drs serve.
@@ -40,6 +40,8 @@ type Options struct {
 // NewCmdServe returns the serve command and its migrate subcommand.
 func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
+	// DRS_DB and DRS_ADMIN_TOKEN are among f.Secrets already; --db too.
+	f.AddSecrets(func() []string { return cmdutil.SpecSecrets(strings.TrimSpace(opts.DB)) })
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the fleet server: many devices, one database",
@@ -58,7 +60,7 @@ On SIGTERM it stops taking requests, lets those in flight finish within
 
 --sim runs an emulator in the same process and a throw-away SQLite database,
 provisions a demo device and prints the admin token, the device token, the
-link URL and curl lines to try.`,
+link URL (linking arrives in the next step) and curl lines to try.`,
 		Example: `  drs serve --sim
   DRS_ADMIN_TOKEN=... DRS_STORE_KEY=... drs serve --emulator 127.0.0.1:8181
   drs serve --db sqlite:/var/lib/drs/fleet.db --public-url https://drs.example.com`,
@@ -73,7 +75,8 @@ link URL and curl lines to try.`,
 	fl.StringVar(&opts.AdminListen, "admin-listen", fleet.DefaultAdminListen, "host:port of the admin listener (admin API, /metrics)")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "URL browsers and Amazon reach (default http://<listen> on loopback; required otherwise)")
 	cmd.PersistentFlags().StringVar(&opts.DB, "db", "", "database: "+db.Forms+" (env "+EnvDB+")")
-	fl.StringArrayVar(&opts.SNSTopics, "sns-topic-arn", nil, "SNS topic whose notifications are accepted (repeatable)")
+	fl.StringArrayVar(&opts.SNSTopics, "sns-topic-arn", nil, "SNS topic whose notifications are accepted (repeatable; refused until SNS arrives)")
+	_ = fl.MarkHidden("sns-topic-arn") // FLEET.md names it; refused until the SNS step
 	fl.StringVar(&opts.TLSCert, "tls-cert", "", "TLS certificate file (optional: a proxy usually terminates TLS)")
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "TLS key file")
 	fl.BoolVar(&opts.Sim, "sim", false, "try-out: an in-process emulator, a temporary database and a demo device")
@@ -121,6 +124,9 @@ func dbSpec(opts *Options) (db.Spec, error) {
 
 // Run serves until ctx ends.
 func Run(ctx context.Context, opts *Options) error {
+	if len(opts.SNSTopics) > 0 {
+		return cmdutil.FlagErrorf("--sns-topic-arn: SNS arrives in a later step; this drs serve does not take notifications yet")
+	}
 	if opts.Sim {
 		return runSim(ctx, opts)
 	}

@@ -137,6 +137,10 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown scheme", good, []string{"--db", "mysql://root:hunter2@db/drs"}, `unknown --db scheme "mysql"`, true},
 		{"postgres not yet", good, []string{"--db", "postgres://drs:hunter2@127.0.0.1:1/drs"}, "postgres://drs:xxxxx@127.0.0.1:1/drs", false},
 		{"DRS_DB", with(EnvDB, "postgres://drs:hunter2@127.0.0.1:1/drs"), nil, "xxxxx", false},
+		{"keyword DSN", good, []string{"--db", "host=db password=hun:ter2hunter2"}, "keyword/value", true},
+		{"opaque postgres", good, []string{"--db", "postgresql:drs:hunter2@db/drs"}, "must be a URL", true},
+		{"SNS topic", good, []string{"--db", sqlite, "--sns-topic-arn", "arn:aws:sns:us-east-1:123456789012:drs"}, "SNS arrives in a later step", true},
+		{"SNS topic with --sim", nil, []string{"--sim", "--sns-topic-arn", "arn:aws:sns:us-east-1:123456789012:drs"}, "SNS arrives in a later step", true},
 		{"sim with --db", good, []string{"--sim", "--db", sqlite}, "--sim makes its own", true},
 		{"public listener", good, []string{"--db", sqlite, "--listen", "0.0.0.0:0"}, "--public-url is required", false},
 	} {
@@ -164,5 +168,18 @@ func TestMigrate(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "schema version 1") {
 		t.Errorf("serve migrate printed %q", out.String())
+	}
+}
+
+// TestSimBannerSaysLinkingIsLater: the link URL --sim prints answers 404
+// until the linking step, and the banner says so beside it.
+func TestSimBannerSaysLinkingIsLater(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	info := SimInfo{PublicURL: "http://127.0.0.1:1"}
+	info.Device.LinkURL = info.PublicURL + "/link/abc"
+	printSim(&b, info)
+	if want := "Link URL:      http://127.0.0.1:1/link/abc (linking arrives in the next step)\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("the banner lacks %q:\n%s", want, b.String())
 	}
 }

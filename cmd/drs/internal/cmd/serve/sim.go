@@ -133,7 +133,7 @@ func printSim(w io.Writer, info SimInfo) {
 	cmdutil.Fprintf(w, "Admin token:   %s\n", info.AdminToken)
 	cmdutil.Fprintf(w, "Demo device:   %s (%s, serial %s, test device)\n", info.Device.ID, info.Device.Model, info.Device.Serial)
 	cmdutil.Fprintf(w, "Device token:  %s\n", info.Device.DeviceToken)
-	cmdutil.Fprintf(w, "Link URL:      %s\n\nTry:\n\n", info.Device.LinkURL)
+	cmdutil.Fprintf(w, "Link URL:      %s (linking arrives in the next step)\n\nTry:\n\n", info.Device.LinkURL)
 	for _, l := range info.Curl {
 		cmdutil.Fprintf(w, "    %s\n", l)
 	}
