@@ -12,6 +12,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/store/filestore"
 )
 
@@ -159,7 +160,7 @@ func ExampleWithTokenStore() {
 		fmt.Println("Log in please!")
 		// Here the customer opens srv.URL+"/callback" in a browser; in this
 		// example the emulator's scripted browser does it.
-		if _, err := drssim.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow"); err != nil {
+		if _, err := drssimtest.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow"); err != nil {
 			log.Fatal(err)
 		}
 		if err := <-done; err != nil {
@@ -231,7 +232,7 @@ func ExampleLoginHandler() {
 	fmt.Println("second login:", drs.Code(err))
 
 	// The customer opens the route in a browser; here a scripted one does.
-	page, err := drssim.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow")
+	page, err := drssimtest.NewBrowser("").Link(context.Background(), srv.URL+"/callback", "allow")
 	if err != nil {
 		log.Fatal(err)
 	}

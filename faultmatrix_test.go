@@ -49,6 +49,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/store"
 )
 
@@ -379,7 +380,7 @@ func (r *fmRig) authCode(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := drssim.NewBrowser(fmRedirect)
+	b := drssimtest.NewBrowser(fmRedirect)
 	p, err := b.Link(t.Context(), u, "allow")
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 )
 
 // capture collects everything the project produced, by where it came from.
@@ -65,7 +66,7 @@ func (c *capture) secret(vals ...string) {
 
 // page records a page the browser landed on and learns the authorization
 // code from the redirects it followed.
-func (c *capture) page(where string, p *drssim.Page) {
+func (c *capture) page(where string, p *drssimtest.Page) {
 	c.add(where, fmt.Sprintf("HTTP %d\n%s", p.Status, p.Body))
 	for _, h := range append(p.Hops, p.Location) {
 		if u, err := url.Parse(h); err == nil && u.Query().Get("code") != "" {
@@ -161,18 +162,18 @@ func TestSecretHygiene(t *testing.T) {
 		}
 	}
 	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SECRET-1", TestDevice: true}
-	get := func(where, u string) *drssim.Page {
+	get := func(where, u string) *drssimtest.Page {
 		t.Helper()
-		p, err := drssim.NewBrowser("").Get(t.Context(), u)
+		p, err := drssimtest.NewBrowser("").Get(t.Context(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cp.page(where, p)
 		return p
 	}
-	link := func(where, decision string) *drssim.Page {
+	link := func(where, decision string) *drssimtest.Page {
 		t.Helper()
-		b := drssim.NewBrowser("")
+		b := drssimtest.NewBrowser("")
 		consent, err := b.Get(t.Context(), route)
 		if err != nil {
 			t.Fatal(err)
@@ -249,7 +250,7 @@ func TestSecretHygiene(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp.add("authorize URL", authURL) // shown to the customer: it must carry no secret either
-	b := drssim.NewBrowser(route)
+	b := drssimtest.NewBrowser(route)
 	lp, err := b.Link(t.Context(), authURL, "allow")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/store"
 )
 
@@ -55,7 +56,7 @@ func TestLoginAcrossInstances(t *testing.T) {
 		visits = append(visits, "A")
 		a.ServeHTTP(w, r)
 	})
-	page, err := drssim.NewBrowser("").Link(t.Context(), lb.URL+"/callback", "allow")
+	page, err := drssimtest.NewBrowser("").Link(t.Context(), lb.URL+"/callback", "allow")
 	if err != nil {
 		t.Fatal(err)
 	}

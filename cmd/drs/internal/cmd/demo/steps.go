@@ -17,6 +17,7 @@ import (
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/internal/consentbrowser"
 )
 
 // runner runs the steps in order and keeps what they share.
@@ -36,8 +37,8 @@ type runner struct {
 	client   *drs.Client
 	handler  *drs.LoginHandler
 	linked   chan outcome
-	browser  *drssim.Browser
-	consent  *drssim.Page
+	browser  *consentbrowser.Browser
+	consent  *consentbrowser.Page
 	choices  map[string]string // slot ID -> ASIN chosen on the consent page
 	slot     string            // the slot the demo orders for
 	orders   []string          // eventInstanceIds of the orders placed
@@ -173,7 +174,7 @@ func (r *runner) startLogin(s *Step) error {
 }
 
 func (r *runner) openRoute(s *Step) error {
-	r.browser = drssim.NewBrowser("")
+	r.browser = consentbrowser.New("")
 	p, err := r.browser.Get(r.ctx, r.route)
 	if err != nil {
 		return err
@@ -198,7 +199,7 @@ func (r *runner) openRoute(s *Step) error {
 		return &mismatch{"a state parameter", "none"}
 	}
 	s.set("redirectedTo", authz.Scheme+"://"+authz.Host+authz.Path+" (scope "+q.Get("scope")+", state set)")
-	c, err := drssim.ParseConsent(p)
+	c, err := consentbrowser.ParseConsent(p)
 	if err != nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func (r *runner) openRoute(s *Step) error {
 }
 
 func (r *runner) allow(s *Step) error {
-	c, err := drssim.ParseConsent(r.consent)
+	c, err := consentbrowser.ParseConsent(r.consent)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package drssim
+package consentbrowser
 
 import (
 	"net/http"
@@ -67,7 +67,7 @@ func TestBrowserStopsAt(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	b := NewBrowser("http://127.0.0.1:1/callback")
+	b := New("http://127.0.0.1:1/callback")
 	p, err := b.Get(t.Context(), srv.URL+"/start")
 	if err != nil {
 		t.Fatal(err)
