@@ -123,23 +123,13 @@ func TestSecretHygiene(t *testing.T) {
 	debug := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	s, err := drssim.New(drssim.DefaultConfig(), drssim.WithLogger(debug(emuLog)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	clk := &clock{t: time.Now()}
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	slow := &faultDeadline{base: tr}
-	c, err := s.Client(drs.WithLogger(debug(cliLog)), drs.WithClock(clk.now), drs.WithRetryPolicy(fmRetry),
-		drs.WithHTTPClient(&http.Client{Transport: slow, Timeout: fmLongTimeout}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := drssimtest.Start(t, drssimtest.WithServerOptions(drssim.WithLogger(debug(emuLog))),
+		drssimtest.WithClientOptions(drs.WithLogger(debug(cliLog)), drs.WithClock(clk.now), drs.WithRetryPolicy(fmRetry),
+			drs.WithHTTPClient(&http.Client{Transport: slow, Timeout: fmLongTimeout})))
 	c.SetDebug(true)
 
 	// The agent: the login route on loopback.

@@ -14,10 +14,15 @@ package drssimtest
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/internal/pipenet"
 )
+
+// InMemoryAddr is the address of an emulator started by [StartInMemory].
+const InMemoryAddr = "drssim.invalid:80"
 
 // Option configures the emulator or the client that Start and
 // StartInMemory return.
@@ -67,17 +72,18 @@ func Start(t testing.TB, opts ...Option) (*drssim.Server, *drs.Client) {
 // each side sees header keys as over a real connection: the client receives
 // them canonicalised (the emulator's "x-amzn-RequestId" arrives as
 // "X-Amzn-Requestid"), bodies are streamed and a dropped connection is an
-// error to the client. [drssim.Server.Addr] is a name no resolver knows;
-// only the returned client reaches it.
+// error to the client. [drssim.Server.Addr] is [InMemoryAddr], which no
+// resolver knows: only the returned client reaches it.
 func StartInMemory(t testing.TB, opts ...Option) (*drssim.Server, *drs.Client) {
 	t.Helper()
 	st := newSetup(opts)
 	s := newServer(t, st)
-	ln := newPipeListener()
+	ln := pipenet.NewListener(InMemoryAddr)
 	if err := s.StartListener(ln); err != nil {
 		t.Fatalf("drssimtest: start the emulator: %v", err)
 	}
-	hc := ln.client()
+	hc := ln.Client()
+	hc.Timeout = 30 * time.Second // as the default drs client's
 	t.Cleanup(func() {
 		_ = s.Close()
 		hc.CloseIdleConnections()

@@ -16,14 +16,7 @@ import (
 // state key, the way agents behind a load balancer would.
 func TestLoginAcrossInstances(t *testing.T) {
 	pg := open(t, newSchema(t))
-	sim, err := drssim.New(drssim.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim, clientA := drssimtest.Start(t)
 
 	key := []byte("shared-state-key-of-the-agent-fleet")
 	mux := http.NewServeMux()
@@ -36,10 +29,10 @@ func TestLoginAcrossInstances(t *testing.T) {
 		}
 		return h
 	}
-	clientA, _ := sim.Client()
 	a := newInstance(nil)
 	var clientB *drs.Client
 	b := newInstance(func(k store.Key) (*drs.Client, error) {
+		var err error
 		clientB, err = sim.Client(drs.WithTokenStore(pg, k.DeviceModel, k.Serial))
 		return clientB, err
 	})
