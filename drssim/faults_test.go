@@ -11,6 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
 	"github.com/amazondrs/drs/drssim/drssimtest"
@@ -254,8 +256,13 @@ func TestFaultJSON(t *testing.T) {
 		t.Errorf("decoded %+v", f)
 	}
 	out, _ := json.Marshal(f)
-	if want := `{"endpoint":"token","status":503,"retry_after":"2","delay":"1.5s","count":3}`; string(out) != want {
-		t.Errorf("encoded %s, want %s", out, want)
+	var got, want map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("encoded %s: %v", out, err)
+	}
+	_ = json.Unmarshal([]byte(`{"endpoint":"token","status":503,"retry_after":"2","delay":"1.5s","count":3}`), &want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("encoded %s (-want +got):\n%s", out, diff)
 	}
 	for _, bad := range []string{`{"endpoint":"token","delay":2}`, `{"endpoint":"token","delay":"soon"}`, `{"endpoint":"token","colour":"red"}`} {
 		if err := json.Unmarshal([]byte(bad), &f); err == nil {
