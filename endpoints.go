@@ -27,7 +27,7 @@ var NAEndpoints = Endpoints{
 
 // EUEndpoints are Amazon's European endpoints. Amazon documents no European
 // DRS host, so DRS stays on the North American one; the LWA authorize host is
-// inferred from the token host (drs-api.md GAP 2).
+// inferred from the token host (drs-api.md §1, both marked GAP).
 var EUEndpoints = Endpoints{
 	DRS:      NAEndpoints.DRS,
 	AuthURL:  "https://www.amazon.co.uk/ap/oa",
