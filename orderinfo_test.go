@@ -16,11 +16,7 @@ func TestOrderInfoWire(t *testing.T) {
 		{
 			name: "OrderInfo",
 			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.OrderInfo(ctx, "amzn1.dash.v2.o.xxx")
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
+				return result(c.OrderInfo(ctx, "amzn1.dash.v2.o.xxx"))
 			},
 			method: "GET", path: "/getOrderInfo/amzn1.dash.v2.o.xxx",
 			typeVer: pfx + "DrsOrderInfoInput@1.0", accept: pfx + "DrsOrderInfoResult@1.0",

@@ -11,14 +11,8 @@ import (
 func TestSubscriptionInfoWire(t *testing.T) {
 	testWire(t, []wireCase{
 		{
-			name: "SubscriptionInfo v2",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.SubscriptionInfo(ctx)
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
-			},
+			name:   "SubscriptionInfo v2",
+			call:   func(ctx context.Context, c *drs.Client) (any, error) { return result(c.SubscriptionInfo(ctx)) },
 			method: "GET", path: "/subscriptionInfo",
 			typeVer: pfx + "DrsSubscriptionInfoInput@1.0", accept: pfx + "DrsSubscriptionInfoResult@2.0",
 			reply: `{"slotsSubscriptionStatus":{"slot1":{"productInfoList":[{"asin":"B01","quantity":2,"unit":"count"}],"subscribed":true},"slot2":{"productInfoList":[],"subscribed":false}}}`,
@@ -28,14 +22,8 @@ func TestSubscriptionInfoWire(t *testing.T) {
 			}},
 		},
 		{
-			name: "SubscriptionInfo v1",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.SubscriptionInfoV1(ctx)
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
-			},
+			name:   "SubscriptionInfo v1",
+			call:   func(ctx context.Context, c *drs.Client) (any, error) { return result(c.SubscriptionInfoV1(ctx)) },
 			method: "GET", path: "/subscriptionInfo",
 			typeVer: pfx + "DrsSubscriptionInfoInput@1.0", accept: pfx + "DrsSubscriptionInfoResult@1.0",
 			reply: `{"slotsSubscriptionStatus":{"slot1":true,"slot2":false}}`,
