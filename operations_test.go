@@ -23,13 +23,13 @@ var wireDay = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // path and headers it must send, the body, the answer the fake gives and
 // the result that answer must decode to.
 type wireCase struct {
-	name                 string
-	call                 func(context.Context, *drs.Client) (any, error)
-	method, path, rawURI string
-	typeVer, accept      string
-	reply                string
-	wantBody             string
-	want                 any
+	name            string
+	call            func(context.Context, *drs.Client) (any, error)
+	method, path    string
+	typeVer, accept string
+	reply           string
+	wantBody        string
+	want            any
 }
 
 // testWire checks, for each case, the method, path, every header, the body

@@ -2,21 +2,16 @@ package drssim
 
 import "github.com/amazondrs/drs/internal/consentbrowser"
 
-// This file keeps the old names of the scripted browser, now in drssimtest,
-// only until the login tests that still use them are renamed; it is then
-// deleted.
+// This file keeps the old names of the scripted browser, which now lives in
+// drssimtest, only until the login tests that still use them are renamed
+// (drssim.NewBrowser to drssimtest.NewBrowser, and so on); it is then
+// deleted. New code uses drssimtest.
 
-// Browser is the scripted browser.
-//
-// Deprecated: use drssimtest.Browser.
+// Browser is drssimtest.Browser, under its old name.
 type Browser = consentbrowser.Browser
 
-// Page is a page the Browser landed on.
-//
-// Deprecated: use drssimtest.Page.
+// Page is drssimtest.Page, under its old name.
 type Page = consentbrowser.Page
 
-// NewBrowser returns a Browser.
-//
-// Deprecated: use drssimtest.NewBrowser.
+// NewBrowser is drssimtest.NewBrowser, under its old name.
 func NewBrowser(stopAt string) *Browser { return consentbrowser.New(stopAt) }
