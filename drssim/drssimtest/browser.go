@@ -19,7 +19,9 @@ type SlotChoice = consentbrowser.SlotChoice
 // NewBrowser returns a Browser. When stopAt is not empty, the Browser does not
 // follow a redirect to a URL starting with stopAt: the Page it returns is the
 // redirect itself, with Location set (a "browser" whose callback address
-// cannot be reached, as in drs login --paste).
+// cannot be reached, as in drs login --paste). The Browser dials real
+// addresses, so it reaches an emulator from [Start], not from
+// [StartInMemory].
 func NewBrowser(stopAt string) *Browser { return consentbrowser.New(stopAt) }
 
 // ParseConsent finds the form with id "consent" on p.

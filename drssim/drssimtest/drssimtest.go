@@ -55,7 +55,8 @@ func WithClientOptions(opts ...drs.Option) Option {
 // Start starts an emulator on a free loopback port and returns it with a
 // client for its first security profile (see [drssim.Server.Client]), which
 // uses the default HTTP client. The test fails at once if either cannot be
-// made; t.Cleanup stops the emulator.
+// made; t.Cleanup stops the emulator. Its goroutines block on a real socket,
+// so it does not belong in a testing/synctest bubble: use [StartInMemory].
 func Start(t testing.TB, opts ...Option) (*drssim.Server, *drs.Client) {
 	t.Helper()
 	st := newSetup(opts)
