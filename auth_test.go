@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/amazondrs/drs"
@@ -35,7 +36,11 @@ const orderJSON = `{"eventInstanceId":"amzn1.dash.v2.o.1","detailCode":"TEST_ORD
 // TestOneRefreshForManyCallers: 1,000 goroutines on one client whose token
 // has expired cause exactly one token request.
 func TestOneRefreshForManyCallers(t *testing.T) {
-	f := newFake(t)
+	synctest.Test(t, testOneRefreshForManyCallers)
+}
+
+func testOneRefreshForManyCallers(t *testing.T) {
+	f := newFakeInMemory(t)
 	f.handle("/", jsonReply(200, orderJSON))
 	clk := &clock{t: time.Now()}
 	c := f.client(drs.WithClock(clk.now))
@@ -57,7 +62,7 @@ func TestOneRefreshForManyCallers(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	synctest.Wait() // everyone waits for the one refresh, which the fake holds
 	close(hold)
 	wg.Wait()
 	if n := f.tokens.Load(); n != 1 {
@@ -421,7 +426,11 @@ func TestEmulatorHostEnv(t *testing.T) {
 // the hook is still saving the one a refresh rotated to, the hook's last
 // call carries the newest token, so a store never ends up behind the Client.
 func TestTokenChangeHookOrder(t *testing.T) {
-	f := newFake(t)
+	synctest.Test(t, testTokenChangeHookOrder)
+}
+
+func testTokenChangeHookOrder(t *testing.T) {
+	f := newFakeInMemory(t)
 	f.handle("/replenish/", jsonReply(200, `{"eventInstanceId":"e","detailCode":"TEST_ORDER_PLACED"}`))
 	f.mu.Lock()
 	f.rotateTo = "Atzr|rotated-by-refresh"
@@ -444,10 +453,10 @@ func TestTokenChangeHookOrder(t *testing.T) {
 	go func() { _, err := c.Replenish(t.Context(), "slot-1"); done <- err }()
 	<-entered // the refresh's hook is saving the rotated token
 	go func() { _, err := c.Exchange(t.Context(), "good-code", "http://127.0.0.1:8182/callback"); done <- err }()
-	for c.RefreshToken() != "Atzr|from-code" {
-		time.Sleep(time.Millisecond)
+	synctest.Wait() // the login has run as far as it can, its hook call included if it would make one
+	if got := c.RefreshToken(); got != "Atzr|from-code" {
+		t.Fatalf("after the login the client holds %q", got)
 	}
-	time.Sleep(20 * time.Millisecond) // let the login's hook call start, if it would
 	close(release)
 	for range 2 {
 		if err := <-done; err != nil {

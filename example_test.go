@@ -12,6 +12,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 	"github.com/amazondrs/drs/store/filestore"
 )
@@ -159,7 +160,7 @@ func ExampleWithTokenStore() {
 				fmt.Println("Log in please!")
 				// Here the customer opens link in a browser; in this
 				// example the emulator's scripted browser does it.
-				go drssim.NewBrowser("").Link(context.Background(), link, "allow")
+				go drssimtest.NewBrowser("").Link(context.Background(), link, "allow")
 			})
 		if err != nil {
 			log.Fatalf("Error authenticating: code = %d: %v", drs.Code(err), err)

@@ -49,6 +49,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/store"
 )
 
@@ -316,13 +317,9 @@ func (s *syncBuf) String() string {
 func newRig(t *testing.T, serial string, linked bool, policy drs.RetryPolicy) *fmRig {
 	t.Helper()
 	r := &fmRig{log: &syncBuf{}, emuLog: &syncBuf{}, clk: &clock{t: time.Now()}, st: store.Memory(), changes: new([]string)}
-	s, err := drssim.New(drssim.DefaultConfig(), drssim.WithLogger(slog.New(slog.NewTextHandler(r.emuLog, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
+	// The rig's client comes later: its token store must hold the link first.
+	s, _ := drssimtest.Start(t, drssimtest.WithServerOptions(drssim.WithLogger(slog.New(slog.NewTextHandler(r.emuLog, &slog.HandlerOptions{Level: slog.LevelDebug})))))
+	var err error
 	r.s = s
 	r.fixture = fmFixture{slot: drssim.DefaultConfig().Models[0].Slots[0].ID, model: drssim.DefaultModel, serial: serial}
 	r.key = store.Key{ClientID: drssim.DefaultClientID, DeviceModel: drssim.DefaultModel, Serial: serial}
@@ -352,10 +349,7 @@ func newRig(t *testing.T, serial string, linked bool, policy drs.RetryPolicy) *f
 	if linked && r.c.RefreshToken() != r.link.RefreshToken {
 		t.Fatal("the client did not load the refresh token from its store")
 	}
-	t.Cleanup(func() {
-		s.Close()
-		r.tr.CloseIdleConnections()
-	})
+	t.Cleanup(r.tr.CloseIdleConnections)
 	return r
 }
 
@@ -379,7 +373,7 @@ func (r *fmRig) authCode(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := drssim.NewBrowser(fmRedirect)
+	b := drssimtest.NewBrowser(fmRedirect)
 	p, err := b.Link(t.Context(), u, "allow")
 	if err != nil {
 		t.Fatal(err)

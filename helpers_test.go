@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/internal/pipenet"
 )
 
 const (
@@ -31,6 +32,7 @@ const (
 type fakeAmazon struct {
 	t      *testing.T
 	srv    *httptest.Server
+	hc     *http.Client // set for an in-memory fake: the only way to reach it
 	mux    *http.ServeMux
 	tokens atomic.Int64 // token requests seen
 
@@ -46,10 +48,29 @@ type fakeAmazon struct {
 
 func newFake(t *testing.T) *fakeAmazon {
 	t.Helper()
-	f := &fakeAmazon{t: t, mux: http.NewServeMux(), refresh: testRefresh, expiresIn: 3600}
-	f.mux.HandleFunc("POST /auth/o2/token", f.token)
+	f := newUnstartedFake(t)
 	f.srv = httptest.NewServer(f.mux)
 	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// newFakeInMemory is newFake over in-memory connections, for tests in a
+// testing/synctest bubble: its clients (see client) reach it through
+// pipenet, and nothing blocks on a socket.
+func newFakeInMemory(t *testing.T) *fakeAmazon {
+	t.Helper()
+	f := newUnstartedFake(t)
+	ln := pipenet.NewListener("fake-amazon.invalid:80")
+	f.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: f.mux}}
+	f.srv.Start()
+	f.hc = ln.Client()
+	t.Cleanup(func() { f.hc.CloseIdleConnections(); f.srv.Close() })
+	return f
+}
+
+func newUnstartedFake(t *testing.T) *fakeAmazon {
+	f := &fakeAmazon{t: t, mux: http.NewServeMux(), refresh: testRefresh, expiresIn: 3600}
+	f.mux.HandleFunc("POST /auth/o2/token", f.token)
 	return f
 }
 
@@ -63,6 +84,9 @@ func (f *fakeAmazon) client(opts ...drs.Option) *drs.Client {
 	base := []drs.Option{
 		drs.WithEndpoints(f.endpoints()),
 		drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 50 * time.Millisecond}),
+	}
+	if f.hc != nil {
+		base = append(base, drs.WithHTTPClient(f.hc))
 	}
 	c, err := drs.New(testClientID, testClientSecret, append(base, opts...)...)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 
@@ -15,139 +16,27 @@ import (
 
 const pfx = "com.amazon.dash.replenishment."
 
-// TestEndpoints checks, for every DRS call, the method, path, every header,
-// the body sent and the decoding of the answer.
-func TestEndpoints(t *testing.T) {
-	day := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name                 string
-		call                 func(context.Context, *drs.Client) (any, error)
-		method, path, rawURI string
-		typeVer, accept      string
-		reply                string
-		wantBody             string
-		want                 any
-	}{
-		{
-			name: "Replenish",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.Replenish(ctx, "slot-1")
-				return strip(r, err)
-			},
-			method: "POST", path: "/replenish/slot-1",
-			typeVer: pfx + "DrsReplenishInput@1.0", accept: pfx + "DrsReplenishResult@1.0",
-			reply: `{"eventInstanceId":"amzn1.dash.v2.o.abc","detailCode":"STANDARD_ORDER_PLACED","newField":1}`,
-			want:  &drs.ReplenishResult{EventInstanceID: "amzn1.dash.v2.o.abc", DetailCode: drs.StandardOrderPlaced},
-		},
-		{
-			name: "ReportSlotStatus",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				return nil, c.ReportSlotStatus(ctx, "slot-1", drs.SlotStatus{ExpectedReplenishmentDate: day, RemainingQuantityInUnit: 3.5,
-					OriginalQuantityInUnit: 10, TotalQuantityOnHand: 20, LastUseDate: day.Add(-time.Hour)})
-			},
-			method: "POST", path: "/slotStatus/slot-1",
-			typeVer: pfx + "DrsSlotStatusInput@1.0", accept: pfx + "DrsSlotStatusResult@1.0",
-			wantBody: `{"expectedReplenishmentDate":"2026-11-25T10:00:00Z","remainingQuantityInUnit":3.5,"originalQuantityInUnit":10,"totalQuantityOnHand":20,"lastUseDate":"2026-11-25T09:00:00Z"}`,
-		},
-		{
-			name: "ReportDeviceStatus",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				return nil, c.ReportDeviceStatus(ctx, drs.DeviceStatus{MostRecentlyActiveDate: day})
-			},
-			method: "POST", path: "/deviceStatus",
-			typeVer: pfx + "DrsDeviceStatusInput@1.0", accept: pfx + "DrsDeviceStatusResult@1.0",
-			wantBody: `{"mostRecentlyActiveDate":"2026-11-25T10:00:00Z"}`,
-		},
-		{
-			name: "SubscriptionInfo v2",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.SubscriptionInfo(ctx)
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
-			},
-			method: "GET", path: "/subscriptionInfo",
-			typeVer: pfx + "DrsSubscriptionInfoInput@1.0", accept: pfx + "DrsSubscriptionInfoResult@2.0",
-			reply: `{"slotsSubscriptionStatus":{"slot1":{"productInfoList":[{"asin":"B01","quantity":2,"unit":"count"}],"subscribed":true},"slot2":{"productInfoList":[],"subscribed":false}}}`,
-			want: &drs.SubscriptionInfo{Version: "2.0", Slots: map[string]drs.SlotSubscription{
-				"slot1": {Subscribed: true, Products: []drs.ProductInfo{{ASIN: "B01", Quantity: 2, Unit: "count"}}},
-				"slot2": {Subscribed: false, Products: []drs.ProductInfo{}},
-			}},
-		},
-		{
-			name: "SubscriptionInfo v1",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.SubscriptionInfoV1(ctx)
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
-			},
-			method: "GET", path: "/subscriptionInfo",
-			typeVer: pfx + "DrsSubscriptionInfoInput@1.0", accept: pfx + "DrsSubscriptionInfoResult@1.0",
-			reply: `{"slotsSubscriptionStatus":{"slot1":true,"slot2":false}}`,
-			want:  &drs.SubscriptionInfo{Version: "1.0", Slots: map[string]drs.SlotSubscription{"slot1": {Subscribed: true}, "slot2": {}}},
-		},
-		{
-			name:   "Deregister v2",
-			call:   func(ctx context.Context, c *drs.Client) (any, error) { return nil, c.Deregister(ctx) },
-			method: "DELETE", path: "/registration",
-			typeVer: pfx + "DrsDeregisterInput@2.0", accept: pfx + "DrsDeregisterResult@1.0",
-		},
-		{
-			name: "Deregister v1",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				return nil, c.DeregisterDevice(ctx, "Model-1", "SN+1")
-			},
-			method: "DELETE", path: "/deviceModels/Model-1/devices/SN+1/registration",
-			typeVer: pfx + "DrsDeregisterInput@1.0", accept: pfx + "DrsDeregisterResult@1.0",
-		},
-		{
-			name: "CancelTestOrder",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.CancelTestOrder(ctx, "slot-1")
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
-			},
-			method: "DELETE", path: "/testOrders/slots/slot-1",
-			typeVer: pfx + "DrsCancelTestOrdersInput@1.0", accept: pfx + "DrsCancelTestOrdersResult@1.0",
-			reply: `{"slotOrderStatuses":[{"orderStatus":"NO_ORDER_IN_PROGRESS","slotId":"slot-1"}]}`,
-			want:  &drs.CancelTestOrdersResult{SlotOrderStatuses: []drs.SlotOrderStatus{{SlotID: "slot-1", OrderStatus: drs.NoOrderInProgress}}},
-		},
-		{
-			name: "CancelAllTestOrders",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.CancelAllTestOrders(ctx)
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
-			},
-			method: "DELETE", path: "/testOrders",
-			typeVer: pfx + "DrsCancelTestOrdersInput@1.0", accept: pfx + "DrsCancelTestOrdersResult@1.0",
-			reply: `{"slotOrderStatuses":[{"orderStatus":"NO_ORDER_IN_PROGRESS","slotId":"a"},{"orderStatus":"NO_ORDER_IN_PROGRESS","slotId":"b"}]}`,
-			want: &drs.CancelTestOrdersResult{SlotOrderStatuses: []drs.SlotOrderStatus{
-				{SlotID: "a", OrderStatus: drs.NoOrderInProgress}, {SlotID: "b", OrderStatus: drs.NoOrderInProgress}}},
-		},
-		{
-			name: "OrderInfo",
-			call: func(ctx context.Context, c *drs.Client) (any, error) {
-				r, err := c.OrderInfo(ctx, "amzn1.dash.v2.o.xxx")
-				if r != nil {
-					r.Response = nil
-				}
-				return r, err
-			},
-			method: "GET", path: "/getOrderInfo/amzn1.dash.v2.o.xxx",
-			typeVer: pfx + "DrsOrderInfoInput@1.0", accept: pfx + "DrsOrderInfoResult@1.0",
-			reply: `{"orderInfoData":{"instanceId":"amzn1.dash.v2.o.xxx","orderItems":[{"asin":"B0","expectedDeliveryDate":"2017-01-05T07:59:59.000Z","quantity":1,"slotId":"PaperTowel","status":"Processing"}]}}`,
-			want: &drs.OrderInfo{InstanceID: "amzn1.dash.v2.o.xxx", Items: []drs.OrderItem{{ASIN: "B0",
-				ExpectedDeliveryDate: time.Date(2017, 1, 5, 7, 59, 59, 0, time.UTC), Quantity: 1, SlotID: "PaperTowel", Status: "Processing"}}},
-		},
-	}
+// wireDay is the date the wire cases report.
+var wireDay = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+// wireCase is one DRS call as it goes over the wire: the call, the method,
+// path and headers it must send, the body, the answer the fake gives and
+// the result that answer must decode to.
+type wireCase struct {
+	name            string
+	call            func(context.Context, *drs.Client) (any, error)
+	method, path    string
+	typeVer, accept string
+	reply           string
+	wantBody        string
+	want            any
+}
+
+// testWire checks, for each case, the method, path, every header, the body
+// sent and the decoding of the answer. The cases of each operation are
+// beside its code (replenish_test.go, status_test.go, ...).
+func testWire(t *testing.T, tests []wireCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -196,7 +85,7 @@ func TestEndpoints(t *testing.T) {
 				t.Errorf("body = %s, want %s", gotBody, tt.wantBody)
 			}
 			if tt.want != nil {
-				if diff := cmp.Diff(tt.want, res); diff != "" {
+				if diff := cmp.Diff(tt.want, res, ignoreResponse); diff != "" {
 					t.Errorf("result mismatch (-want +got):\n%s", diff)
 				}
 			}
@@ -204,6 +93,15 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
+// result returns a call's result as testWire wants it.
+func result[T any](r *T, err error) (any, error) { return r, err }
+
+// ignoreResponse leaves the raw *drs.Response out of result comparisons.
+var ignoreResponse = cmp.FilterPath(func(p cmp.Path) bool {
+	return p.Last().Type() == reflect.TypeFor[*drs.Response]()
+}, cmp.Ignore())
+
+// strip checks that Replenish kept the raw response and drops it.
 func strip(r *drs.ReplenishResult, err error) (any, error) {
 	if r != nil {
 		if r.Response == nil || r.Response.RequestID != "req-42" || len(r.Response.Body) == 0 {
@@ -224,41 +122,4 @@ func jsonEqual(t *testing.T, a []byte, b string) bool {
 		t.Fatal(err)
 	}
 	return cmp.Equal(x, y)
-}
-
-// TestPathEscaping checks that awkward slot IDs reach the server as one
-// escaped path segment, and that impossible ones are refused before sending.
-func TestPathEscaping(t *testing.T) {
-	f := newFake(t)
-	var seen []string
-	f.handle("/", func(w http.ResponseWriter, r *http.Request) {
-		seen = append(seen, r.URL.EscapedPath())
-		jsonReply(200, `{"eventInstanceId":"e","detailCode":"ORDER_INPROGRESS"}`)(w, r)
-	})
-	c := f.client()
-	cases := map[string]string{
-		"a/b":       "/replenish/a%2Fb",
-		"..":        "/replenish/%2E%2E",
-		".":         "/replenish/%2E",
-		"what?x=1":  "/replenish/what%3Fx=1",
-		"frag#1":    "/replenish/frag%231",
-		"100%":      "/replenish/100%25",
-		"two words": "/replenish/two%20words",
-	}
-	for id, want := range cases {
-		seen = nil
-		if _, err := c.Replenish(t.Context(), id); err != nil {
-			t.Fatalf("Replenish(%q): %v", id, err)
-		}
-		if len(seen) != 1 || seen[0] != want {
-			t.Errorf("Replenish(%q) reached the server as %q, want %q", id, seen, want)
-		}
-	}
-	for _, bad := range []string{"", string(make([]byte, 256))} {
-		_, err := c.Replenish(t.Context(), bad)
-		e := wantCode(t, err, drs.CodeGeneral)
-		if e.Message == "" {
-			t.Errorf("no message for bad slot ID")
-		}
-	}
 }

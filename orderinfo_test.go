@@ -1,6 +1,7 @@
 package drs_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -8,6 +9,23 @@ import (
 
 	"github.com/amazondrs/drs"
 )
+
+// TestOrderInfoWire checks OrderInfo on the wire (see testWire).
+func TestOrderInfoWire(t *testing.T) {
+	testWire(t, []wireCase{
+		{
+			name: "OrderInfo",
+			call: func(ctx context.Context, c *drs.Client) (any, error) {
+				return result(c.OrderInfo(ctx, "amzn1.dash.v2.o.xxx"))
+			},
+			method: "GET", path: "/getOrderInfo/amzn1.dash.v2.o.xxx",
+			typeVer: pfx + "DrsOrderInfoInput@1.0", accept: pfx + "DrsOrderInfoResult@1.0",
+			reply: `{"orderInfoData":{"instanceId":"amzn1.dash.v2.o.xxx","orderItems":[{"asin":"B0","expectedDeliveryDate":"2017-01-05T07:59:59.000Z","quantity":1,"slotId":"PaperTowel","status":"Processing"}]}}`,
+			want: &drs.OrderInfo{InstanceID: "amzn1.dash.v2.o.xxx", Items: []drs.OrderItem{{ASIN: "B0",
+				ExpectedDeliveryDate: time.Date(2017, 1, 5, 7, 59, 59, 0, time.UTC), Quantity: 1, SlotID: "PaperTowel", Status: "Processing"}}},
+		},
+	})
+}
 
 // TestOrderInfoDeliveryDate: an expectedDeliveryDate that is null, empty or
 // not RFC 3339 decodes as the zero time and the rest of the order is kept;

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf16"
 
@@ -92,7 +93,11 @@ func TestEchoedSecretsAreRedacted(t *testing.T) {
 // TestRefreshKeepsTokenSetMeanwhile: a refresh that completes after
 // SetRefreshToken must not put the old device's tokens back.
 func TestRefreshKeepsTokenSetMeanwhile(t *testing.T) {
-	f := newFake(t)
+	synctest.Test(t, testRefreshKeepsTokenSetMeanwhile)
+}
+
+func testRefreshKeepsTokenSetMeanwhile(t *testing.T) {
+	f := newFakeInMemory(t)
 	f.handle("/", jsonReply(200, orderJSON))
 	hold := make(chan struct{})
 	f.mu.Lock()
@@ -104,8 +109,9 @@ func TestRefreshKeepsTokenSetMeanwhile(t *testing.T) {
 	c := f.client(drs.WithTokenChange(func(tk drs.Token) { mu.Lock(); hooked = append(hooked, tk.RefreshToken); mu.Unlock() }))
 	done := make(chan error, 1)
 	go func() { _, err := c.Replenish(t.Context(), "s"); done <- err }()
-	for f.tokens.Load() == 0 { // the refresh is in flight
-		time.Sleep(time.Millisecond)
+	synctest.Wait() // the refresh is in flight, held by the fake
+	if n := f.tokens.Load(); n != 1 {
+		t.Fatalf("%d token requests in flight, want 1", n)
 	}
 	c.SetRefreshToken("Atzr|set-by-caller")
 	close(hold)

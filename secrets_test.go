@@ -26,6 +26,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 )
 
@@ -66,7 +67,7 @@ func (c *capture) secret(vals ...string) {
 
 // page records a page the browser landed on and learns the authorization
 // code from the redirects it followed.
-func (c *capture) page(where string, p *drssim.Page) {
+func (c *capture) page(where string, p *drssimtest.Page) {
 	c.add(where, fmt.Sprintf("HTTP %d\n%s", p.Status, p.Body))
 	for _, h := range append(p.Hops, p.Location) {
 		if u, err := url.Parse(h); err == nil && u.Query().Get("code") != "" {
@@ -123,23 +124,13 @@ func TestSecretHygiene(t *testing.T) {
 	debug := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	s, err := drssim.New(drssim.DefaultConfig(), drssim.WithLogger(debug(emuLog)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	clk := &clock{t: time.Now()}
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	slow := &faultDeadline{base: tr}
-	c, err := s.Client(drs.WithLogger(debug(cliLog)), drs.WithClock(clk.now), drs.WithRetryPolicy(fmRetry),
-		drs.WithHTTPClient(&http.Client{Transport: slow, Timeout: fmLongTimeout}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := drssimtest.Start(t, drssimtest.WithServerOptions(drssim.WithLogger(debug(emuLog))),
+		drssimtest.WithClientOptions(drs.WithLogger(debug(cliLog)), drs.WithClock(clk.now), drs.WithRetryPolicy(fmRetry),
+			drs.WithHTTPClient(&http.Client{Transport: slow, Timeout: fmLongTimeout})))
 	c.SetDebug(true)
 
 	// The agent: the login route on loopback.
@@ -171,18 +162,18 @@ func TestSecretHygiene(t *testing.T) {
 		}
 		linkURL = u
 	}
-	get := func(where, u string) *drssim.Page {
+	get := func(where, u string) *drssimtest.Page {
 		t.Helper()
-		p, err := drssim.NewBrowser("").Get(t.Context(), u)
+		p, err := drssimtest.NewBrowser("").Get(t.Context(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cp.page(where, p)
 		return p
 	}
-	link := func(where, decision string) *drssim.Page {
+	link := func(where, decision string) *drssimtest.Page {
 		t.Helper()
-		b := drssim.NewBrowser("")
+		b := drssimtest.NewBrowser("")
 		consent, err := b.Get(t.Context(), linkURL)
 		if err != nil {
 			t.Fatal(err)
@@ -251,7 +242,7 @@ func TestSecretHygiene(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp.add("authorize URL", authURL) // shown to the customer: it must carry no secret either
-	b := drssim.NewBrowser(route)
+	b := drssimtest.NewBrowser(route)
 	lp, err := b.Link(t.Context(), authURL, "allow")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/amazondrs/drs/drssim"
+
+	"github.com/amazondrs/drs/drssim/drssimtest"
 )
 
 // benchClient returns a keep-alive client shared by the benchmark's
@@ -58,14 +60,7 @@ func benchReplenish(b *testing.B, base, token string) {
 // HTTP: full token and header checks, order book lookup (ORDER_INPROGRESS
 // after the first call), request ID, date and logging.
 func BenchmarkReplenishEmulator(b *testing.B) {
-	s, err := drssim.New(drssim.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.Close() })
+	s, _ := drssimtest.Start(b, drssimtest.WithConfig(drssim.Config{}))
 	link, err := s.LinkDevice(drssim.LinkRequest{Serial: "SN-bench", TestDevice: true})
 	if err != nil {
 		b.Fatal(err)

@@ -60,35 +60,23 @@ type Fault struct {
 	Count int `json:"count,omitempty"`
 }
 
-// faultJSON is Fault's JSON form, with Delay as a duration string.
+// faultFields is Fault without its methods, so that faultJSON can embed it.
+type faultFields Fault
+
+// faultJSON is Fault's JSON form: Fault's own fields and tags, but for
+// Delay, which the shallower field here replaces with a duration string.
 type faultJSON struct {
-	Endpoint   string            `json:"endpoint"`
-	Status     int               `json:"status,omitempty"`
-	Body       string            `json:"body,omitempty"`
-	Headers    map[string]string `json:"headers,omitempty"`
-	RetryAfter string            `json:"retry_after,omitempty"`
-	Delay      string            `json:"delay,omitempty"`
-	Drop       string            `json:"drop,omitempty"`
-	Malformed  bool              `json:"malformed,omitempty"`
-	Truncate   bool              `json:"truncate,omitempty"`
-	BodySize   int               `json:"body_size,omitempty"`
-	HTML       bool              `json:"html,omitempty"`
-	Count      int               `json:"count,omitempty"`
+	faultFields
+	Delay string `json:"delay,omitempty"`
 }
 
 // MarshalJSON encodes f with Delay as a Go duration string.
 func (f Fault) MarshalJSON() ([]byte, error) {
-	return json.Marshal(f.toJSON())
-}
-
-func (f Fault) toJSON() faultJSON {
-	j := faultJSON{Endpoint: f.Endpoint, Status: f.Status, Body: f.Body, Headers: f.Headers,
-		RetryAfter: f.RetryAfter, Drop: f.Drop, Malformed: f.Malformed, Truncate: f.Truncate,
-		BodySize: f.BodySize, HTML: f.HTML, Count: f.Count}
+	j := faultJSON{faultFields: faultFields(f)}
 	if f.Delay != 0 {
 		j.Delay = f.Delay.String()
 	}
-	return j
+	return json.Marshal(j)
 }
 
 // UnmarshalJSON decodes f, rejecting unknown fields; delay must be a Go
@@ -105,45 +93,89 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("field \"delay\": %q is not a Go duration such as \"2s\"", j.Delay)
 		}
 	}
-	*f = Fault{Endpoint: j.Endpoint, Status: j.Status, Body: j.Body, Headers: j.Headers,
-		RetryAfter: j.RetryAfter, Delay: d, Drop: j.Drop, Malformed: j.Malformed, Truncate: j.Truncate,
-		BodySize: j.BodySize, HTML: j.HTML, Count: j.Count}
+	*f = Fault(j.faultFields)
+	f.Delay = d
 	return nil
 }
 
-// normalize validates f and fills its defaults (Count 1, HTML status 503).
+// normalize validates f and returns it with its defaults filled.
 func (f Fault) normalize() (Fault, error) {
-	if endpointIndex(f.Endpoint) == noEndpoint {
-		return f, fmt.Errorf("endpoint: unknown endpoint %q; want one of %s", f.Endpoint, strings.Join(endpointNames[:], ", "))
+	if err := f.validate(); err != nil {
+		return f, err
 	}
+	return f.withDefaults(), nil
+}
+
+// validate reports the first thing wrong with f: an unknown endpoint, a
+// value out of range, a combination of effects that cannot happen together,
+// a header that would break the response, or no effect at all.
+func (f Fault) validate() error {
+	if endpointIndex(f.Endpoint) == noEndpoint {
+		return fmt.Errorf("endpoint: unknown endpoint %q; want one of %s", f.Endpoint, strings.Join(endpointNames[:], ", "))
+	}
+	for _, check := range []func() error{f.checkRanges, f.checkCombinations, f.checkHeaders} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	if !f.hasEffect() {
+		return errors.New("fault has no effect: set status, delay, drop, malformed, truncate, body_size, html, headers or retry_after")
+	}
+	return nil
+}
+
+// checkRanges checks each field on its own.
+func (f Fault) checkRanges() error {
 	switch {
 	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
-		return f, fmt.Errorf("status: %d; want an HTTP status from 200 to 599", f.Status)
+		return fmt.Errorf("status: %d; want an HTTP status from 200 to 599", f.Status)
 	case f.Delay < 0:
-		return f, fmt.Errorf("delay: %v is negative", f.Delay)
+		return fmt.Errorf("delay: %v is negative", f.Delay)
 	case f.Drop != "" && f.Drop != "before" && f.Drop != "after":
-		return f, fmt.Errorf("drop: %q; want \"before\" or \"after\"", f.Drop)
+		return fmt.Errorf("drop: %q; want \"before\" or \"after\"", f.Drop)
 	case f.BodySize < 0 || f.BodySize > maxFaultBodySize:
-		return f, fmt.Errorf("body_size: %d; want 0 to %d", f.BodySize, maxFaultBodySize)
+		return fmt.Errorf("body_size: %d; want 0 to %d", f.BodySize, maxFaultBodySize)
 	case f.Count < 0:
-		return f, fmt.Errorf("count: %d is negative", f.Count)
-	case f.Drop != "" && (f.Truncate || f.Malformed || f.BodySize > 0):
-		return f, errors.New("drop: cannot be combined with truncate, malformed or body_size")
-	case f.Malformed && f.BodySize > 0:
-		return f, errors.New("malformed: cannot be combined with body_size")
+		return fmt.Errorf("count: %d is negative", f.Count)
 	}
+	return nil
+}
+
+// checkCombinations rejects effects that exclude each other: a dropped
+// connection has no body to spoil, and a body is either malformed or padded.
+func (f Fault) checkCombinations() error {
+	switch {
+	case f.Drop != "" && (f.Truncate || f.Malformed || f.BodySize > 0):
+		return errors.New("drop: cannot be combined with truncate, malformed or body_size")
+	case f.Malformed && f.BodySize > 0:
+		return errors.New("malformed: cannot be combined with body_size")
+	}
+	return nil
+}
+
+// checkHeaders rejects header names and values that would split or break
+// the response.
+func (f Fault) checkHeaders() error {
 	for k, v := range f.Headers {
 		if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
-			return f, fmt.Errorf("headers: invalid header %q", k)
+			return fmt.Errorf("headers: invalid header %q", k)
 		}
 	}
 	if strings.ContainsAny(f.RetryAfter, "\r\n") {
-		return f, errors.New("retry_after: contains a line break")
+		return errors.New("retry_after: contains a line break")
 	}
-	if f.Status == 0 && f.Delay == 0 && f.Drop == "" && !f.Malformed && !f.Truncate &&
-		f.BodySize == 0 && !f.HTML && len(f.Headers) == 0 && f.RetryAfter == "" {
-		return f, errors.New("fault has no effect: set status, delay, drop, malformed, truncate, body_size, html, headers or retry_after")
-	}
+	return nil
+}
+
+// hasEffect reports whether f changes anything about a call.
+func (f Fault) hasEffect() bool {
+	return f.Status != 0 || f.Delay != 0 || f.Drop != "" || f.Malformed || f.Truncate ||
+		f.BodySize != 0 || f.HTML || len(f.Headers) != 0 || f.RetryAfter != ""
+}
+
+// withDefaults returns f with Count 1 when unset, Status 503 for an HTML
+// page without one, and its own copy of Headers.
+func (f Fault) withDefaults() Fault {
 	if f.HTML && f.Status == 0 {
 		f.Status = 503
 	}
@@ -151,7 +183,7 @@ func (f Fault) normalize() (Fault, error) {
 		f.Count = 1
 	}
 	f.Headers = cloneStrings(f.Headers)
-	return f, nil
+	return f
 }
 
 func cloneStrings(m map[string]string) map[string]string {

@@ -1,15 +1,21 @@
 package drssim_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 )
 
 // try sends a DRS replenish and returns the error of the round trip or of
@@ -95,29 +101,46 @@ func TestFaultHTML(t *testing.T) {
 	}
 }
 
+// TestFaultDelay runs in a synctest bubble, over the in-memory pair: the
+// delays pass in fake time.
 func TestFaultDelay(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, drssim.Config{})
-	tok := e.link(drssim.LinkRequest{Serial: "SN-delay", TestDevice: true}).AccessToken
-	e.inject(drssim.Fault{Endpoint: drssim.EndpointReplenish, Delay: 300 * time.Millisecond})
-	start := time.Now()
-	if _, m := e.replenish(tok, "coffee-beans"); m["detailCode"] != "TEST_ORDER_PLACED" {
-		t.Errorf("delayed replenish = %v, want it handled", m)
-	}
-	if d := time.Since(start); d < 300*time.Millisecond {
-		t.Errorf("delayed replenish took %v, want at least 300ms", d)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s, c := drssimtest.StartInMemory(t, drssimtest.WithConfig(drssim.Config{}),
+			drssimtest.WithClientOptions(drs.WithRetryPolicy(drs.RetryPolicy{MaxAttempts: 1})))
+		link, err := s.LinkDevice(drssim.LinkRequest{Serial: "SN-delay", TestDevice: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetToken(drs.Token{AccessToken: link.AccessToken, RefreshToken: link.RefreshToken, Expiry: time.Now().Add(time.Hour)})
+		inject := func(f drssim.Fault) {
+			if err := s.InjectFault(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inject(drssim.Fault{Endpoint: drssim.EndpointReplenish, Delay: 300 * time.Millisecond})
+		start := time.Now()
+		if res, err := c.Replenish(t.Context(), "coffee-beans"); err != nil || res.DetailCode != drs.TestOrderPlaced {
+			t.Errorf("delayed replenish = %+v, %v, want it handled", res, err)
+		}
+		if d := time.Since(start); d < 300*time.Millisecond {
+			t.Errorf("delayed replenish took %v, want at least 300ms", d)
+		}
 
-	// A client that gives up during the delay cancels the request: no order.
-	e.inject(drssim.Fault{Endpoint: drssim.EndpointReplenish, Delay: time.Second})
-	impatient := &http.Client{Timeout: 100 * time.Millisecond}
-	if _, err := e.tryReplenish(impatient, tok, "water-filter"); err == nil {
-		t.Fatalf("impatient client got a response")
-	}
-	time.Sleep(1200 * time.Millisecond)
-	if n := len(e.s.Orders()); n != 1 {
-		t.Errorf("%d orders, want 1: the cancelled request must not be handled", n)
-	}
+		// A client that gives up during the delay cancels the request: no
+		// order, even once the delay is over.
+		inject(drssim.Fault{Endpoint: drssim.EndpointReplenish, Delay: time.Second})
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		defer cancel()
+		if _, err := c.Replenish(ctx, "water-filter"); err == nil {
+			t.Fatalf("impatient client got a response")
+		}
+		time.Sleep(1200 * time.Millisecond)
+		synctest.Wait()
+		if n := len(s.Orders()); n != 1 {
+			t.Errorf("%d orders, want 1: the cancelled request must not be handled", n)
+		}
+	})
 }
 
 func TestFaultDrop(t *testing.T) {
@@ -233,8 +256,13 @@ func TestFaultJSON(t *testing.T) {
 		t.Errorf("decoded %+v", f)
 	}
 	out, _ := json.Marshal(f)
-	if want := `{"endpoint":"token","status":503,"retry_after":"2","delay":"1.5s","count":3}`; string(out) != want {
-		t.Errorf("encoded %s, want %s", out, want)
+	var got, want map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("encoded %s: %v", out, err)
+	}
+	_ = json.Unmarshal([]byte(`{"endpoint":"token","status":503,"retry_after":"2","delay":"1.5s","count":3}`), &want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("encoded %s (-want +got):\n%s", out, diff)
 	}
 	for _, bad := range []string{`{"endpoint":"token","delay":2}`, `{"endpoint":"token","delay":"soon"}`, `{"endpoint":"token","colour":"red"}`} {
 		if err := json.Unmarshal([]byte(bad), &f); err == nil {

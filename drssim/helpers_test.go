@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/amazondrs/drs/drssim"
+
+	"github.com/amazondrs/drs/drssim/drssimtest"
 )
 
 // typePrefix begins every DRS type name.
@@ -46,14 +48,7 @@ type env struct {
 // newEnv starts an emulator on loopback for the test.
 func newEnv(t *testing.T, cfg drssim.Config, opts ...drssim.Option) *env {
 	t.Helper()
-	s, err := drssim.New(cfg, opts...)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s, _ := drssimtest.Start(t, drssimtest.WithConfig(cfg), drssimtest.WithServerOptions(opts...))
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	t.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{

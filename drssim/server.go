@@ -177,14 +177,26 @@ func (s *Server) Start() error { return s.StartAt("127.0.0.1:0") }
 // StartAt serves the emulator on addr (host:port) in the background. It
 // fails if the Server is already serving.
 func (s *Server) StartAt(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("drssim: listen: %w", err)
+	}
+	if err := s.StartListener(ln); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	return nil
+}
+
+// StartListener serves the emulator on ln in the background, as
+// [Server.StartAt] does on a TCP listener; [Server.Addr] is then ln's
+// address and [Server.Close] closes ln. drssimtest uses it to serve over
+// in-memory connections. It fails if the Server is already serving.
+func (s *Server) StartListener(ln net.Listener) error {
 	s.life.Lock()
 	defer s.life.Unlock()
 	if s.httpSrv != nil {
 		return errors.New("drssim: server already started")
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("drssim: listen: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := &http.Server{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 )
 
@@ -72,7 +73,7 @@ func TestBindingInRealBrowser(t *testing.T) {
 
 	// Someone else's return URL (a browser that is not this one started
 	// the attempt) opened in a fresh browser context: refused.
-	foreign := drssim.NewBrowser(route + "?")
+	foreign := drssimtest.NewBrowser(route + "?")
 	consent, err := foreign.Get(t.Context(), link)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 )
 
@@ -24,7 +25,7 @@ func TestLoginCSRFRefused(t *testing.T) {
 	attacker := stopBrowser(route)
 	back := returnURL(t, attacker, link)
 
-	fresh := drssim.NewBrowser("")
+	fresh := drssimtest.NewBrowser("")
 	p, err := fresh.Get(t.Context(), back)
 	if err != nil {
 		t.Fatal(err)

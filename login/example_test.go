@@ -9,6 +9,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 )
 
@@ -47,7 +48,7 @@ func ExampleHandler_Start() {
 	fmt.Println("second login:", drs.Code(err))
 
 	// The customer opens link in a browser; here a scripted one does.
-	page, err := drssim.NewBrowser("").Link(context.Background(), link, "allow")
+	page, err := drssimtest.NewBrowser("").Link(context.Background(), link, "allow")
 	if err != nil {
 		log.Fatal(err)
 	}

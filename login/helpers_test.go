@@ -10,6 +10,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 )
 
@@ -105,7 +106,7 @@ func start(t *testing.T, h *login.Handler, c *drs.Client, d drs.Device, cb func(
 // returnURL walks the customer's side of a login from start (a link or an
 // authorize URL) in browser b and allows, but stops at the redirect back to
 // redirect, returning that URL (with code and state) unvisited.
-func returnURL(t *testing.T, b *drssim.Browser, start string) string {
+func returnURL(t *testing.T, b *drssimtest.Browser, start string) string {
 	t.Helper()
 	p, err := b.Get(t.Context(), start)
 	if err != nil {
@@ -122,7 +123,7 @@ func returnURL(t *testing.T, b *drssim.Browser, start string) string {
 }
 
 // stopBrowser is a browser that stops at the return trip to route.
-func stopBrowser(route string) *drssim.Browser { return drssim.NewBrowser(route + "?") }
+func stopBrowser(route string) *drssimtest.Browser { return drssimtest.NewBrowser(route + "?") }
 
 // noRedirect is an http.Client that stops at the first redirect.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -155,7 +156,7 @@ func stateOf(t *testing.T, link string) string {
 }
 
 // getIn GETs u in browser b (with its cookies) and returns the status.
-func getIn(t *testing.T, b *drssim.Browser, u string) int {
+func getIn(t *testing.T, b *drssimtest.Browser, u string) int {
 	t.Helper()
 	p, err := b.Get(t.Context(), u)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 	"github.com/amazondrs/drs/store"
 )
@@ -82,7 +83,7 @@ func TestStoreLinksSplitRoutes(t *testing.T) {
 			t.Errorf("GET /link/%s: HTTP %d, want 404", wrong, st)
 		}
 	}
-	page, err := drssim.NewBrowser("").Link(t.Context(), base+"/link/"+id, "allow")
+	page, err := drssimtest.NewBrowser("").Link(t.Context(), base+"/link/"+id, "allow")
 	if err != nil || page.Status != 200 || !strings.Contains(page.Body, "Device linked") {
 		t.Fatalf("link: %v %+v", err, page)
 	}
@@ -120,10 +121,10 @@ func TestStoreLinkSurvivesAFailedLogin(t *testing.T) {
 	h, base := f.instance(t, "")
 	dev := drs.Device{Model: drssim.DefaultModel, Serial: "SN-fleet-deny", TestDevice: true}
 	id, _ := h.NewLink(t.Context(), drssim.DefaultClientID, dev)
-	if p, err := drssim.NewBrowser("").Link(t.Context(), base+"/link/"+id, "deny"); err != nil || p.Status != http.StatusForbidden {
+	if p, err := drssimtest.NewBrowser("").Link(t.Context(), base+"/link/"+id, "deny"); err != nil || p.Status != http.StatusForbidden {
 		t.Fatalf("deny: %v %+v", err, p)
 	}
-	if p, err := drssim.NewBrowser("").Link(t.Context(), base+"/link/"+id, "allow"); err != nil || p.Status != 200 {
+	if p, err := drssimtest.NewBrowser("").Link(t.Context(), base+"/link/"+id, "allow"); err != nil || p.Status != 200 {
 		t.Fatalf("allow after a deny: %v %+v", err, p)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 )
 
@@ -33,7 +34,7 @@ func TestLoginHappyPath(t *testing.T) {
 			t.Fatalf("second Start: %v, want code 1001", err)
 		}
 	}
-	page, err := drssim.NewBrowser("").Link(t.Context(), link, "allow")
+	page, err := drssimtest.NewBrowser("").Link(t.Context(), link, "allow")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestLoginDenied(t *testing.T) {
 	link := start(t, h, c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-deny"}, nil)
 	done := make(chan error, 1)
 	go func() { _, err := h.Wait(t.Context(), c); done <- err }()
-	page, err := drssim.NewBrowser("").Link(t.Context(), link, "deny")
+	page, err := drssimtest.NewBrowser("").Link(t.Context(), link, "deny")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestLoginManyDevicesOneRoute(t *testing.T) {
 		links[serial] = start(t, h, c, drs.Device{Model: drssim.DefaultModel, Serial: serial, TestDevice: true}, nil)
 	}
 	for serial, c := range clients {
-		page, err := drssim.NewBrowser("").Link(t.Context(), links[serial], "allow")
+		page, err := drssimtest.NewBrowser("").Link(t.Context(), links[serial], "allow")
 		if err != nil || page.Status != 200 {
 			t.Fatalf("%s: %v %v", serial, err, page)
 		}
@@ -308,7 +309,7 @@ func TestLoginOneDeviceTwoClients(t *testing.T) {
 	if _, err := h.Start(b, dev, nil); drs.Code(err) != drs.CodeLoginInProgress || h.Running(b) {
 		t.Fatalf("a second client for the same device: %v, want code 1001", err)
 	}
-	if page, err := drssim.NewBrowser("").Link(t.Context(), link, "allow"); err != nil || page.Status != 200 {
+	if page, err := drssimtest.NewBrowser("").Link(t.Context(), link, "allow"); err != nil || page.Status != 200 {
 		t.Fatalf("link: %v %+v", err, page)
 	}
 	if a.RefreshToken() == "" || b.RefreshToken() != "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 	"github.com/amazondrs/drs/store"
 )
@@ -51,7 +52,7 @@ func TestSaveFailureLosesNothing(t *testing.T) {
 			c := emuClient(t, s, drs.WithTokenStore(st, dev.Model, dev.Serial, drs.OnSaveError(func(error) {})))
 			h, _ := agent(t, login.Config{SaveRetry: 500 * time.Millisecond})
 			link := start(t, h, c, dev, nil)
-			page, err := drssim.NewBrowser("").Link(t.Context(), link, "allow")
+			page, err := drssimtest.NewBrowser("").Link(t.Context(), link, "allow")
 			if err != nil {
 				t.Fatal(err)
 			}

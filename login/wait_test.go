@@ -9,6 +9,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 )
 
@@ -86,7 +87,7 @@ func TestWait(t *testing.T) {
 			t.Errorf("forged: HTTP %d", st)
 		}
 		go func() {
-			if p, err := drssim.NewBrowser("").Link(context.Background(), u, "allow"); err != nil || p.Status != 200 {
+			if p, err := drssimtest.NewBrowser("").Link(context.Background(), u, "allow"); err != nil || p.Status != 200 {
 				t.Errorf("link: %v %+v", err, p)
 			}
 		}()

@@ -3,10 +3,10 @@
 // [StateStore] contracts, an in-memory implementation ([Memory]) and
 // encryption at rest for any TokenStore ([Encrypt]).
 //
-// A client keeps its device linked across restarts by loading the refresh
-// token when it starts (Load, then drs.Client.SetRefreshToken) and saving it
-// from its token-change hook (drs.WithTokenChange), the moment a new one
-// arrives; the module's README shows the code.
+// A client keeps its device linked across restarts with drs.WithTokenStore:
+// the client loads the refresh token when it is made and saves each new one
+// the moment it arrives (a deregistration deletes it); the module's README
+// shows the code, and the same by hand with Load, Save and Delete.
 //
 // Durable implementations live in their own packages so an agent only pulls
 // the drivers it uses: store/filestore (a JSON file, the CLI's default),

@@ -13,6 +13,7 @@ import (
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/subscription"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/token"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 )
 
 func TestReplenish(t *testing.T) {
@@ -430,14 +431,7 @@ func TestFlagsFromEnv(t *testing.T) {
 
 // TestRunProcessEnv runs the real entry point with the process environment.
 func TestRunProcessEnv(t *testing.T) {
-	s, err := drssim.New(drssim.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := drssimtest.Start(t)
 	t.Setenv("DRS_EMULATOR_HOST", s.Addr())
 	t.Setenv("DRS_STORE", "file:"+t.TempDir()+"/tokens.json")
 	t.Setenv("DRS_CLIENT_ID", "")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/amazondrs/drs/cmd/drs/internal/browser"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/store"
 	"github.com/amazondrs/drs/store/storeopen"
 )
@@ -64,14 +65,7 @@ type env struct {
 // token store in a temporary directory.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	s, err := drssim.New(drssim.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, _ := drssimtest.Start(t)
 	return &env{t: t, sim: s, browser: &browser.Stub{}, vars: map[string]string{
 		"DRS_EMULATOR_HOST": s.Addr(),
 		"DRS_STORE":         "file:" + filepath.Join(t.TempDir(), "tokens.json"),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/amazondrs/drs/cmd/drs/internal/cmd/login"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 )
 
 var (
@@ -45,7 +46,7 @@ func (l *loginRun) wait(t *testing.T) result {
 }
 
 // consent plays the browser from start to the consent page.
-func consent(t *testing.T, b *drssim.Browser, start string) *drssim.Page {
+func consent(t *testing.T, b *drssimtest.Browser, start string) *drssimtest.Page {
 	t.Helper()
 	p, err := b.Get(t.Context(), start)
 	if err != nil {
@@ -76,7 +77,7 @@ func TestLoginNoBrowser(t *testing.T) {
 	}
 	waitFor(t, &l.errOut, regexp.MustCompile(`warning: ignored a visit to the login route`))
 
-	b := drssim.NewBrowser("")
+	b := drssimtest.NewBrowser("")
 	_, p, err := b.Answer(t.Context(), consent(t, b, route), "allow")
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +109,7 @@ func TestLoginOpensBrowser(t *testing.T) {
 	if urls := e.browser.URLs(); len(urls) != 1 || urls[0] != route {
 		t.Fatalf("browser opened %v, want [%s]", urls, route)
 	}
-	b := drssim.NewBrowser("")
+	b := drssimtest.NewBrowser("")
 	if _, _, err := b.Answer(t.Context(), consent(t, b, route), "allow"); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestLoginPaste(t *testing.T) {
 	waitFor(t, &l.errOut, regexp.MustCompile(`paste it here`)) // printed after the address
 
 	const redirect = login.DefaultRedirectURL // nothing listens there
-	b := drssim.NewBrowser(redirect)
+	b := drssimtest.NewBrowser(redirect)
 	_, p, err := b.Answer(t.Context(), consent(t, b, authURL), "allow")
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +170,7 @@ func TestLoginDenied(t *testing.T) {
 	e := newEnv(t)
 	l := e.startLogin(nil, "--serial", "D1", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
 	route := waitFor(t, &l.errOut, routeRE)
-	b := drssim.NewBrowser("")
+	b := drssimtest.NewBrowser("")
 	_, p, err := b.Answer(t.Context(), consent(t, b, route), "deny")
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +237,7 @@ func TestLoginNonLive(t *testing.T) {
 
 	// Without --non-live, LWA refuses a model that is not certified yet.
 	l := e.startLogin(nil, "--model", model, "--serial", "N1", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
-	p, err := drssim.NewBrowser("").Get(t.Context(), waitFor(t, &l.errOut, routeRE))
+	p, err := drssimtest.NewBrowser("").Get(t.Context(), waitFor(t, &l.errOut, routeRE))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestLoginNonLive(t *testing.T) {
 	wantContains(t, "stderr", r.stderr, "error: Login:", "invalid_scope", "(code 1010)")
 
 	l = e.startLogin(nil, "--model", model, "--serial", "N1", "--test", "--non-live", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback", "--json")
-	b := drssim.NewBrowser("")
+	b := drssimtest.NewBrowser("")
 	c := consent(t, b, waitFor(t, &l.errOut, routeRE))
 	wantContains(t, "consent page", c.Body, `id="non-live"`)
 	if _, _, err := b.Answer(t.Context(), c, "allow"); err != nil {
@@ -274,7 +275,7 @@ func TestLoginExchangeFails(t *testing.T) {
 	if err := e.sim.InjectFault(drssim.Fault{Endpoint: drssim.EndpointToken, Status: 503}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := drssim.NewBrowser("").Link(t.Context(), route, "allow")
+	p, err := drssimtest.NewBrowser("").Link(t.Context(), route, "allow")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +294,7 @@ func TestLoginExchangeFails(t *testing.T) {
 	defer pw.Close()
 	l = e.startLogin(pr, "--serial", "F2", "--paste", "--no-browser")
 	authURL := waitFor(t, &l.errOut, authzRE)
-	b := drssim.NewBrowser(login.DefaultRedirectURL)
+	b := drssimtest.NewBrowser(login.DefaultRedirectURL)
 	_, p, err = b.Answer(t.Context(), consent(t, b, authURL), "allow")
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +326,7 @@ func TestLoginStoreUnreadable(t *testing.T) {
 	old := e.link("L2", true) // plaintext
 	l := e.startLogin(nil, "--serial", "L2", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
 	route := waitFor(t, &l.errOut, routeRE)
-	b := drssim.NewBrowser("")
+	b := drssimtest.NewBrowser("")
 	if _, _, err := b.Answer(t.Context(), consent(t, b, route), "allow"); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 )
 
 // hygiene collects what the CLI printed and the secrets it must not print.
@@ -49,7 +50,7 @@ func (h *hygiene) secret(vals ...string) {
 }
 
 // page records a browser page and learns the codes on the way to it.
-func (h *hygiene) page(where string, p *drssim.Page) {
+func (h *hygiene) page(where string, p *drssimtest.Page) {
 	h.add(where, fmt.Sprintf("HTTP %d %s\n%s", p.Status, p.Title(), p.Body))
 	for _, hop := range append(p.Hops, p.Location) {
 		if u, err := url.Parse(hop); err == nil && u.Query().Get("code") != "" {
@@ -91,10 +92,10 @@ func (h *hygiene) check() {
 }
 
 // browserLink plays the customer on the CLI's login route.
-func (h *hygiene) browserLink(where, route, decision string) *drssim.Page {
+func (h *hygiene) browserLink(where, route, decision string) *drssimtest.Page {
 	t := h.t
 	t.Helper()
-	b := drssim.NewBrowser("")
+	b := drssimtest.NewBrowser("")
 	c := consent(t, b, route)
 	h.page(where+": consent page", c)
 	_, p, err := b.Answer(t.Context(), c, decision)
@@ -121,7 +122,7 @@ func TestSecretHygieneCLI(t *testing.T) {
 	// Login through the route, with a forged visit first.
 	l := e.startLogin(nil, debug("--serial", "H1", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")...)
 	route := waitFor(t, &l.errOut, routeRE)
-	p, err := drssim.NewBrowser("").Get(t.Context(), route+"?code=forged-code&state=forged.signature")
+	p, err := drssimtest.NewBrowser("").Get(t.Context(), route+"?code=forged-code&state=forged.signature")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestSecretHygieneCLI(t *testing.T) {
 	pr, pw := io.Pipe()
 	l = e.startLogin(pr, debug("--serial", "H3", "--test", "--paste", "--no-browser")...)
 	authURL := waitFor(t, &l.errOut, authzRE)
-	b := drssim.NewBrowser("http://127.0.0.1:8182/callback")
+	b := drssimtest.NewBrowser("http://127.0.0.1:8182/callback")
 	c := consent(t, b, authURL)
 	_, p, err = b.Answer(t.Context(), c, "allow")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/drssim/drssimtest"
 	"github.com/amazondrs/drs/login"
 	"github.com/amazondrs/drs/store"
 )
@@ -18,14 +19,7 @@ import (
 // state key, the way agents behind a load balancer would.
 func TestLoginAcrossInstances(t *testing.T) {
 	pg := open(t, newSchema(t))
-	sim, err := drssim.New(drssim.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
+	sim, clientA := drssimtest.Start(t)
 
 	key := []byte("shared-state-key-of-the-agent-fleet")
 	mux := http.NewServeMux()
@@ -38,10 +32,10 @@ func TestLoginAcrossInstances(t *testing.T) {
 		}
 		return h
 	}
-	clientA, _ := sim.Client()
 	a := newInstance(nil)
 	var clientB *drs.Client
 	b := newInstance(func(k store.Key) (*drs.Client, error) {
+		var err error
 		clientB, err = sim.Client(drs.WithTokenStore(pg, k.DeviceModel, k.Serial))
 		return clientB, err
 	})
@@ -59,7 +53,7 @@ func TestLoginAcrossInstances(t *testing.T) {
 		visits = append(visits, "A")
 		a.ServeHTTP(w, r)
 	})
-	page, err := drssim.NewBrowser("").Link(t.Context(), link, "allow")
+	page, err := drssimtest.NewBrowser("").Link(t.Context(), link, "allow")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +115,7 @@ func TestLoginOneExchangeUnderConcurrentReturns(t *testing.T) {
 	rec := httptest.NewRecorder()
 	hs[0].ServeHTTP(rec, httptest.NewRequest(http.MethodGet, link, nil))
 	cookies := rec.Result().Cookies()
-	b := drssim.NewBrowser(lb.URL + "/callback?")
+	b := drssimtest.NewBrowser(lb.URL + "/callback?")
 	consent, err := b.Get(t.Context(), rec.Header().Get("Location"))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 
 	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/internal/consentbrowser"
 	drslogin "github.com/amazondrs/drs/login"
 )
 
@@ -38,8 +39,8 @@ type runner struct {
 	handler  *drslogin.Handler
 	link     string
 	linked   chan outcome
-	browser  *drssim.Browser
-	consent  *drssim.Page
+	browser  *consentbrowser.Browser
+	consent  *consentbrowser.Page
 	choices  map[string]string // slot ID -> ASIN chosen on the consent page
 	slot     string            // the slot the demo orders for
 	orders   []string          // eventInstanceIds of the orders placed
@@ -175,7 +176,7 @@ func (r *runner) startLogin(s *Step) error {
 }
 
 func (r *runner) openRoute(s *Step) error {
-	r.browser = drssim.NewBrowser("")
+	r.browser = consentbrowser.New("")
 	p, err := r.browser.Get(r.ctx, r.link)
 	if err != nil {
 		return err
@@ -200,7 +201,7 @@ func (r *runner) openRoute(s *Step) error {
 		return &mismatch{"a state parameter", "none"}
 	}
 	s.set("redirectedTo", authz.Scheme+"://"+authz.Host+authz.Path+" (scope "+q.Get("scope")+", state set)")
-	c, err := drssim.ParseConsent(p)
+	c, err := consentbrowser.ParseConsent(p)
 	if err != nil {
 		return err
 	}
@@ -218,7 +219,7 @@ func (r *runner) openRoute(s *Step) error {
 }
 
 func (r *runner) allow(s *Step) error {
-	c, err := drssim.ParseConsent(r.consent)
+	c, err := consentbrowser.ParseConsent(r.consent)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,11 @@
-package drssim
-
-// This file holds Browser, which plays the customer's browser in the device
-// login flow: an http.Client with a cookie jar that follows redirects, reads
-// the emulator's consent page and submits it. The demo, the CLI tests and the
-// library tests use it. It understands only the few elements the flow needs
-// (a form, its inputs and buttons), found by scanning the markup: the
+// Package consentbrowser holds Browser, which plays the customer's browser in
+// the device login flow: an http.Client with a cookie jar that follows
+// redirects, reads the emulator's consent page and submits it. The demo
+// (cmd/drs/internal/cmd/demo) uses it, and tests reach it through
+// drssim/drssimtest. It understands only the few elements the flow needs (a
+// form, its inputs and buttons), found by scanning the markup: the
 // emulator's consent page is known, well-formed HTML.
+package consentbrowser
 
 import (
 	"context"
@@ -30,11 +30,11 @@ type Browser struct {
 	hops   []string
 }
 
-// NewBrowser returns a Browser. When stopAt is not empty, the Browser does not
+// New returns a Browser. When stopAt is not empty, the Browser does not
 // follow a redirect to a URL starting with stopAt: the Page it returns is the
 // redirect itself, with Location set (a "browser" whose callback address
 // cannot be reached, as in drs login --paste).
-func NewBrowser(stopAt string) *Browser {
+func New(stopAt string) *Browser {
 	jar, _ := cookiejar.New(nil)
 	b := &Browser{stopAt: stopAt}
 	b.client = &http.Client{Jar: jar, CheckRedirect: b.checkRedirect}
@@ -59,7 +59,7 @@ type Page struct {
 	// Status is the HTTP status.
 	Status int
 	// Location is the redirect target when the Browser stopped at a
-	// redirect (see NewBrowser), else "".
+	// redirect (see New), else "".
 	Location string
 	// Body is the page's markup.
 	Body string

@@ -1,12 +1,13 @@
-package drssim
+package consentbrowser
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 const page = `<!DOCTYPE html><html><head><title>Set up</title></head><body>
@@ -36,15 +37,18 @@ func TestParseConsent(t *testing.T) {
 		t.Errorf("Action = %q", c.Action)
 	}
 	want := []SlotChoice{{ID: "coffee", ASINs: []string{"B1", "B2"}, Chosen: "B2"}, {ID: "filter", ASINs: []string{"B3"}}}
-	if !reflect.DeepEqual(c.Slots, want) || !reflect.DeepEqual(c.Buttons, []string{"allow", "deny"}) {
-		t.Errorf("Slots = %+v, Buttons = %q", c.Slots, c.Buttons)
+	if diff := cmp.Diff(want, c.Slots); diff != "" {
+		t.Errorf("Slots (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"allow", "deny"}, c.Buttons); diff != "" {
+		t.Errorf("Buttons (-want +got):\n%s", diff)
 	}
 	v := c.Values("allow")
 	if v.Get("consent_id") != "a&b" || v.Get("slot.coffee") != "B2" || v.Get("slot.filter") != "B3" || v.Get("decision") != "allow" || v.Has("q") {
 		t.Errorf("Values = %v", v)
 	}
-	if got := c.Choices(); !reflect.DeepEqual(got, map[string]string{"coffee": "B2", "filter": "B3"}) {
-		t.Errorf("Choices = %v", got)
+	if diff := cmp.Diff(map[string]string{"coffee": "B2", "filter": "B3"}, c.Choices()); diff != "" {
+		t.Errorf("Choices (-want +got):\n%s", diff)
 	}
 	if _, err := ParseConsent(&Page{URL: u, Body: "<h1>Error</h1>"}); err == nil || !strings.Contains(err.Error(), "Error") {
 		t.Errorf("no form: %v", err)
@@ -67,7 +71,7 @@ func TestBrowserStopsAt(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	b := NewBrowser("http://127.0.0.1:1/callback")
+	b := New("http://127.0.0.1:1/callback")
 	p, err := b.Get(t.Context(), srv.URL+"/start")
 	if err != nil {
 		t.Fatal(err)
