@@ -50,8 +50,12 @@ import (
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
 	"github.com/amazondrs/drs/drssim/drssimtest"
+	"github.com/amazondrs/drs/internal/testutil"
 	"github.com/amazondrs/drs/store"
 )
+
+// syncBuf is a buffer safe for concurrent writes and reads.
+type syncBuf = testutil.SyncBuffer
 
 // Timing of the matrix. The requests the delay fault holds up get a short
 // timeout (see faultDeadline) and the delay is well past it; every other
@@ -291,24 +295,6 @@ type fmRig struct {
 	fixture fmFixture
 	changes *[]string      // refresh tokens the token-change hook saw
 	slow    *faultDeadline // arms the short timeout of the delay column
-}
-
-// syncBuf is a bytes.Buffer safe for concurrent writes.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // newRig starts an emulator and links serial as a test device; with linked

@@ -4,32 +4,14 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/amazondrs/drs"
+	"github.com/amazondrs/drs/internal/testutil"
 	"github.com/amazondrs/drs/store"
 )
 
 // failingStore fails the operations it is told to.
-// flakyStore fails its first fails saves.
-type flakyStore struct {
-	*store.MemoryStore
-	mu    sync.Mutex
-	fails int
-}
-
-func (f *flakyStore) Save(ctx context.Context, k store.Key, rt string) error {
-	f.mu.Lock()
-	fail := f.fails > 0
-	f.fails--
-	f.mu.Unlock()
-	if fail {
-		return errors.New("disk full")
-	}
-	return f.MemoryStore.Save(ctx, k, rt)
-}
-
 type failingStore struct {
 	*store.MemoryStore
 	loadErr, saveErr error
@@ -90,7 +72,7 @@ func TestWithTokenStore(t *testing.T) {
 	}
 	// A store that cannot save: Exchange returns the token and
 	// ErrTokenNotSaved; the token works in memory, and SaveToken retries.
-	flaky := &flakyStore{MemoryStore: store.Memory(), fails: 2}
+	flaky := testutil.NewFlakyStore(2)
 	c3, _ := drs.New(testClientID, testClientSecret, drs.WithEndpoints(f.endpoints()), drs.WithTokenStore(flaky, "M", "S"))
 	tok, err := c3.Exchange(t.Context(), "good-code", "http://x/cb")
 	if drs.Code(err) != drs.CodeGeneral || !errors.Is(err, drs.ErrTokenNotSaved) || errors.Is(err, drs.ErrNotAuthenticated) ||

@@ -1,7 +1,6 @@
 package drssim_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,10 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amazondrs/drs/drssim"
-	"github.com/amazondrs/drs/sns"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/amazondrs/drs/drssim"
+	"github.com/amazondrs/drs/internal/testutil"
+	"github.com/amazondrs/drs/sns"
 )
+
+// syncBuffer is a buffer safe for concurrent writes and reads.
+type syncBuffer = testutil.SyncBuffer
 
 func TestSNSFaults(t *testing.T) {
 	t.Parallel()
@@ -71,24 +75,6 @@ func TestSNSFaults(t *testing.T) {
 	if len(e.s.SNSFaults()) != 0 {
 		t.Errorf("faults left: %+v", e.s.SNSFaults())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func TestSNSRetriesThenDrops(t *testing.T) {

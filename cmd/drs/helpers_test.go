@@ -1,42 +1,25 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/amazondrs/drs/cmd/drs/internal/browser"
 	"github.com/amazondrs/drs/drssim"
 	"github.com/amazondrs/drs/drssim/drssimtest"
+	"github.com/amazondrs/drs/internal/testutil"
 	"github.com/amazondrs/drs/store"
 	"github.com/amazondrs/drs/store/storeopen"
 )
 
-// syncBuffer is a bytes.Buffer safe for a command writing while the test
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe for concurrent writes and reads.
+type syncBuffer = testutil.SyncBuffer
 
 // waitFor polls buf until re matches, and returns the first submatch (or
 // the match).

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,28 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
+	"github.com/amazondrs/drs/internal/testutil"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe for concurrent writes and reads.
+type syncBuffer = testutil.SyncBuffer
 
 // execute runs drs serve with args and env, writing stdout to out.
 func execute(ctx context.Context, out io.Writer, errOut io.Writer, env map[string]string, args ...string) error {
