@@ -93,7 +93,7 @@ type pending struct {
 	// exchanging its code: Wait then waits for the outcome.
 	taken chan struct{}
 	tok   drs.Token
-	err  error
+	err   error
 }
 
 // maxLoginAge caps, in StateTTLs, how long visits can keep an in-process
@@ -126,9 +126,9 @@ func New(cfg Config) (*Handler, error) {
 	} else if err := checkURL("StartURL", cfg.StartURL); err != nil {
 		return nil, err
 	}
-	if su, ru := mustParse(cfg.StartURL), mustParse(cfg.RedirectURL); su.Scheme != ru.Scheme || !strings.EqualFold(su.Host, ru.Host) {
+	if su, ru := mustParse(cfg.StartURL), mustParse(cfg.RedirectURL); su.Scheme != ru.Scheme || !strings.EqualFold(su.Hostname(), ru.Hostname()) {
 		return nil, &drs.Error{Code: drs.CodeGeneral, Op: "login.New", Message: fmt.Sprintf(
-			"StartURL %q and RedirectURL %q must share scheme and host: the binding cookie is host-only, so every return trip would be refused", cfg.StartURL, cfg.RedirectURL)}
+			"StartURL %q and RedirectURL %q must share scheme and host name: the binding cookie is host-only, so every return trip would be refused", cfg.StartURL, cfg.RedirectURL)}
 	}
 	if cfg.States == nil {
 		cfg.States = store.Memory()
