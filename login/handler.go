@@ -22,7 +22,8 @@ type Config struct {
 	// never derived from a request's Host header.
 	RedirectURL string
 	// StartURL is the public URL [Handler.Start] hands out, with ?link=ID
-	// appended. Default: RedirectURL (the combined Handler). Over http, the
+	// appended. Default: RedirectURL (the combined Handler). It must have
+	// RedirectURL's scheme and host name (the binding cookie is host-only). Over http, the
 	// binding cookie's path is the common directory of StartURL and
 	// RedirectURL, so with StartHandler mounted outside RedirectURL's
 	// directory set StartURL to where it is.
@@ -48,8 +49,10 @@ type Config struct {
 	SaveRetry time.Duration
 	// Limits bound how many attempts are started (see [Limits]).
 	Limits Limits
-	// Logger receives what the customer's page cannot show (a link that
-	// could not be marked used). Default: slog.Default().
+	// Logger receives what the customer's page cannot show, at level
+	// Error with the device key and the error (never a token): a token
+	// Amazon issued that could not be saved, a failing ClientFor or
+	// LinkStore. Default: slog.Default().
 	Logger *slog.Logger
 	// Now replaces time.Now for state expiry; tests use it.
 	Now func() time.Time

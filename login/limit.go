@@ -13,10 +13,10 @@ import (
 // Total counts only the attempts of browsers without a binding cookie:
 // those are the ones that make new cookies, and PerLink holds each link to
 // PerLink of them per window, so one link's holder cannot use up Total and
-// lock the other links out. A cookie lives maxLoginAge (2) StateTTLs from
-// when it was made, whatever visits follow, so a link's holder has at most
-// 3×PerLink live cookies (cookies made over three windows), each held to
-// PerBrowser attempts per window.
+// lock the other links out. A cookie starts attempts for maxLoginAge (2)
+// StateTTLs from when it was made, whatever visits follow, so a link's
+// holder has at most 3×PerLink live cookies (made over three windows),
+// each held to PerBrowser attempts per window.
 //
 // Bounds: per window a Handler starts at most Total cookie-less attempts
 // and at most PerBrowser per live cookie (3×Total cookies at most), so
