@@ -82,8 +82,8 @@ func (l *fzLogin) issue(t *testing.T, route bool) string {
 		}
 		l.h.ServeHTTP(rec, req)
 		u = rec.Header().Get("Location")
-		if cs := rec.Result().Cookies(); len(cs) == 1 && l.cookie == nil {
-			l.cookie = cs[0]
+		if cs := rec.Result().Cookies(); len(cs) == 1 {
+			l.cookie = cs[0] // as a browser, keep the newest (a cookie made an hour earlier is refused)
 		}
 	} else {
 		var err error

@@ -32,7 +32,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	q := r.URL.Query()
 	var res outcome
-	if browser := h.browserID(r); browser == "" && q.Has("state") {
+	if browser := h.browserID(r, true); browser == "" && q.Has("state") {
 		res = outcome{status: http.StatusBadRequest, title: "Open the link again in this browser",
 			msg: "This browser did not bring back the cookie this sign-in started with, so nothing was linked. " +
 				"Allow cookies for this site, then open the link you were given again in this browser.",
@@ -105,8 +105,15 @@ func (h *Handler) returnTrip(ctx context.Context, q url.Values, binding string) 
 		c = p.c
 	} else if h.cfg.ClientFor != nil {
 		c, err = h.cfg.ClientFor(ls.Key)
-		if err != nil {
-			c = nil
+		if err != nil || c == nil {
+			if err == nil {
+				err = errors.New("ClientFor returned no client")
+			}
+			h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "login: no client for a return trip",
+				slogString("device", ls.Key.String()), slogString("error", err.Error()))
+			return outcome{status: http.StatusServiceUnavailable, title: "Linking failed",
+				msg: "The service cannot link this device just now. Try again in a moment: open the link you were given again.",
+				err: &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "no client for device " + dev.Model + "/" + dev.Serial, Err: err}}
 		}
 	}
 	if c == nil {
@@ -125,12 +132,15 @@ func (h *Handler) returnTrip(ctx context.Context, q url.Values, binding string) 
 func (h *Handler) take(ls store.LoginState) *pending {
 	h.mu.Lock()
 	p := h.running[ls.Key]
-	if p == nil || p.name != ls.Link {
+	if p == nil || inProcess(p.name) != ls.Link {
 		h.mu.Unlock()
 		return nil
 	}
 	h.mu.Unlock()
-	return h.end(p)
+	if p = h.end(p); p != nil {
+		close(p.taken)
+	}
+	return p
 }
 
 // exchange finishes a return trip whose state was valid.
@@ -145,21 +155,35 @@ func (h *Handler) exchange(ctx context.Context, c *drs.Client, dev drs.Device, l
 	case code == "":
 		xerr = &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "the return trip carries no authorization code"}
 	default:
+		claimed, res := h.claim(ctx, ls)
+		if res != nil {
+			return *res
+		}
 		xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 		tok, xerr = c.Exchange(xctx, code, ls.RedirectURL, drs.WithPKCE(ls.Verifier))
 		cancel()
+		if errors.Is(xerr, drs.ErrTokenNotSaved) && h.retrySave(ctx, c) {
+			xerr = nil
+		}
+		if xerr != nil && !claimed.IsZero() {
+			// Not linked, or linked but not saved: leave the link usable,
+			// so that a new attempt can link the device (again, if the
+			// token is lost at a restart).
+			if err := h.cfg.Links.ReleaseLink(ctx, ls.Link, claimed); err != nil {
+				h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "login: a link whose exchange failed could not be released",
+					slogString("device", ls.Key.String()), slogString("error", err.Error()))
+			}
+		}
 	}
 	if errors.Is(xerr, drs.ErrTokenNotSaved) {
-		if !h.retrySave(ctx, c) {
-			// Amazon linked the device; the Client keeps the token. Leave a
-			// store-backed link unused, so that a new attempt can link the
-			// device again if the token is lost at a restart.
-			return outcome{status: http.StatusInternalServerError, title: "Device linked, but not saved", err: xerr, tok: tok,
-				msg: fmt.Sprintf("Amazon linked your device %s (%s) to your account, but this service could not save the link "+
-					"(it kept trying for %s). The device works for now, and the service's operator has been told. "+
-					"If the device later says it is not linked, open the link you were given again.", dev.Serial, dev.Model, h.cfg.SaveRetry)}
-		}
-		xerr = nil
+		// Amazon linked the device; the Client keeps the token. The
+		// operator learns it from Config.Logger (device and error, no token).
+		h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "login: the device is linked but its token could not be saved",
+			slogString("device", ls.Key.String()), slogString("error", xerr.Error()))
+		return outcome{status: http.StatusInternalServerError, title: "Device linked, but not saved", err: xerr, tok: tok,
+			msg: fmt.Sprintf("Amazon linked your device %s (%s) to your account, but this service could not save the link "+
+				"(it kept trying for %s). The device works for now, and the service's operator has been told. "+
+				"If the device later says it is not linked, open the link you were given again.", dev.Serial, dev.Model, h.cfg.SaveRetry)}
 	}
 	if xerr != nil {
 		var e *drs.Error
@@ -173,14 +197,39 @@ func (h *Handler) exchange(ctx context.Context, c *drs.Client, dev drs.Device, l
 		return outcome{status: status, title: "Linking failed", err: xerr, msg: "The device could not be linked: " +
 			firstNonEmpty(e.OAuthErrorDescription, e.Message, e.OAuthError, "error code "+fmt.Sprint(e.Code)) + "."}
 	}
-	if ls.Link != "" && h.cfg.Links != nil {
-		if err := h.cfg.Links.UseLink(ctx, ls.Link, h.cfg.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-			h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "login: the device is linked but its link could not be marked used",
-				slogString("device", ls.Key.String()), slogString("error", err.Error()))
-		}
-	}
 	return outcome{status: http.StatusOK, title: "Device linked", tok: tok,
 		msg: fmt.Sprintf("Your device %s (%s) is now linked to your Amazon account. You can close this page.", dev.Serial, dev.Model)}
+}
+
+// claim claims the store-backed link of ls (UseLink) before its code is
+// exchanged, so that a link links its device once: of concurrent return
+// trips of one link, one exchanges, and an attempt started before the link
+// was used or replaced (NewLink) is refused. It returns the claim's time
+// (zero for an attempt with no store-backed link), or the outcome of a
+// refused claim.
+func (h *Handler) claim(ctx context.Context, ls store.LoginState) (time.Time, *outcome) {
+	if ls.Link == "" || strings.HasPrefix(ls.Link, inProcessMark) || h.cfg.Links == nil {
+		return time.Time{}, nil
+	}
+	t := h.cfg.Now()
+	err := h.cfg.Links.UseLink(ctx, ls.Link, t)
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.Is(err, ErrLinkUsed):
+		return time.Time{}, &outcome{status: http.StatusGone, title: "Linking failed",
+			msg: "This device is already linked through this link. If it must be linked again, ask for a new link.",
+			err: &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "the link was already used: nothing was exchanged"}}
+	case errors.Is(err, store.ErrNotFound):
+		return time.Time{}, &outcome{status: http.StatusGone, title: "Linking failed",
+			msg: "This link was replaced by a newer one, so nothing was linked. Ask for a new link.",
+			err: &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "the link was replaced: nothing was exchanged"}}
+	}
+	h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "login: a link could not be claimed",
+		slogString("device", ls.Key.String()), slogString("error", err.Error()))
+	return time.Time{}, &outcome{status: http.StatusServiceUnavailable, title: "Linking failed",
+		msg: "The service cannot check this link just now. Try again in a moment: open the link you were given again.",
+		err: &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "claiming the link", Err: err}}
 }
 
 // notifyOnly reports a refused return trip to the callback of the one

@@ -3,6 +3,10 @@ package login
 // The browser binding: starting an attempt sets a cookie holding a random
 // browser ID, and the attempt's state is signed together with it, so a
 // return trip is exchanged only in the browser that started the attempt.
+// The cookie carries the time it was made, under the MAC, and is refused
+// maxLoginAge StateTTLs later for starting attempts (the longest a login's
+// states live; return trips accept it one StateTTL longer), so
+// cookies cannot pile up and get round the limits (see [Limits]).
 // That stops login CSRF: a return URL that someone produced at Amazon with
 // their own account, opened in another browser, links nothing.
 //
@@ -20,6 +24,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -67,31 +72,63 @@ func commonDir(a, b string) string {
 }
 
 // browserID returns the browser ID of r's binding cookie if it carries one
-// this handler made (signed with the state key), else "".
-func (h *Handler) browserID(r *http.Request) string {
-	c, err := r.Cookie(h.cookie.name)
-	if err != nil {
-		return ""
-	}
-	id, sig, ok := strings.Cut(c.Value, ".")
-	if !ok || len(id) != base64.RawURLEncoding.EncodedLen(browserIDBytes) || !hmac.Equal([]byte(sig), []byte(h.mac("browser", id))) {
-		return ""
-	}
+// this handler made (signed with the state key, with the time it was
+// made) less than maxLoginAge StateTTLs ago, else "". The browser's
+// MaxAge is not trusted: an old cookie kept by a client is refused here.
+//
+// A cookie starts attempts for maxLoginAge StateTTLs and is accepted on
+// return trips one StateTTL longer, for an attempt started just before.
+func (h *Handler) browserID(r *http.Request, returnTrip bool) string {
+	id, _ := h.cookieOf(r, returnTrip)
 	return id
 }
 
+// cookieOf returns the browser ID and issue time of r's valid binding
+// cookie, or "".
+func (h *Handler) cookieOf(r *http.Request, returnTrip bool) (string, time.Time) {
+	c, err := r.Cookie(h.cookie.name)
+	if err != nil {
+		return "", time.Time{}
+	}
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 3 || len(parts[0]) != base64.RawURLEncoding.EncodedLen(browserIDBytes) ||
+		!hmac.Equal([]byte(parts[2]), []byte(h.mac("browser", parts[0], parts[1]))) {
+		return "", time.Time{}
+	}
+	sec, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return "", time.Time{}
+	}
+	issued, now := time.Unix(sec, 0), h.cfg.Now()
+	age := h.cookieAge()
+	if returnTrip {
+		age += h.cfg.StateTTL
+	}
+	if !now.Before(issued.Add(age)) || issued.After(now.Add(time.Minute)) {
+		return "", time.Time{}
+	}
+	return parts[0], issued
+}
+
+// cookieAge is how long a binding cookie starts attempts after it was made.
+func (h *Handler) cookieAge() time.Duration { return maxLoginAge * h.cfg.StateTTL }
+
 // bindBrowser returns r's browser ID, making one (and setting the cookie)
-// if r has none, and refreshing the cookie's lifetime.
+// if r has none valid. A valid cookie is sent again unchanged: its issue
+// time, which the MAC covers, is never moved forward, so revisits cannot
+// keep a cookie alive.
 func (h *Handler) bindBrowser(w http.ResponseWriter, r *http.Request) string {
-	id := h.browserID(r)
+	id, issued := h.cookieOf(r, false)
 	if id == "" {
 		b := make([]byte, browserIDBytes)
 		rand.Read(b)
-		id = base64.RawURLEncoding.EncodeToString(b)
+		id, issued = base64.RawURLEncoding.EncodeToString(b), h.cfg.Now()
 	}
+	at := strconv.FormatInt(issued.Unix(), 10)
+	left := issued.Add(h.cookieAge() + h.cfg.StateTTL).Sub(h.cfg.Now())
 	http.SetCookie(w, &http.Cookie{
-		Name: h.cookie.name, Value: id + "." + h.mac("browser", id), Path: h.cookie.path,
-		MaxAge: int((maxLoginAge * h.cfg.StateTTL) / time.Second), HttpOnly: true, Secure: h.cookie.secure,
+		Name: h.cookie.name, Value: id + "." + at + "." + h.mac("browser", id, at), Path: h.cookie.path,
+		MaxAge: max(int(left/time.Second), 1), HttpOnly: true, Secure: h.cookie.secure,
 		// Lax: the return trip is a top-level GET redirect from Amazon,
 		// another site; Strict would withhold the cookie from it.
 		SameSite: http.SameSiteLaxMode,

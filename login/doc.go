@@ -19,6 +19,12 @@
 //     not expire: it is valid until the device is linked through it (then
 //     it answers "already linked; ask for a new link") or until NewLink is
 //     called again for the device (rotation: the old ID stops working).
+//     A link links its device once: before exchanging a code, the return
+//     trip claims the link ([LinkStore.UseLink], atomic across instances)
+//     and is refused with 410 if the link was used meanwhile or replaced.
+//     So rotation also ends the attempts already started from the old ID,
+//     even those whose customer is at Amazon. A claim whose exchange fails
+//     (or whose token cannot be saved) is released.
 //
 // Each GET of a link is an attempt: a fresh state, signed and stored in the
 // [store.StateStore] with the attempt's PKCE verifier (S256, on every
@@ -33,7 +39,9 @@
 // [Handler.Complete] is the one way to finish without it. [Limits] cap the
 // attempts started, never the return trips. A token that Amazon issued but
 // that could not be saved is retried for Config.SaveRetry and otherwise
-// reported with drs.ErrTokenNotSaved, the token kept.
+// reported with drs.ErrTokenNotSaved, the token kept, and logged through
+// Config.Logger (the device key and the error, never the token), since
+// the customer's page says the operator has been told.
 //
 // # Routes
 //
@@ -48,9 +56,10 @@
 //
 // Instances that share the StateStore, the LinkStore and the StateKey serve
 // any link and any return trip: the instance that receives the return trip
-// exchanges the code with the Client from Config.ClientFor. Wait only sees
-// return trips that reach its own Handler: when the return trip of an
-// in-process link lands on another instance, that instance links the device
-// (through its ClientFor) and Wait here returns an error once the login is
-// abandoned (every state it handed out expired); check the token store then.
+// exchanges the code with the Client from Config.ClientFor. Wait is
+// single-instance: it sees only the return trips that reach its own
+// Handler. When the return trip of an in-process link lands on another
+// instance, that instance links the device (through its ClientFor) and Wait
+// here returns "abandoned" (code 1010) once every state it handed out has
+// expired; the token store then tells whether the device is linked.
 package login

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +22,8 @@ type Config struct {
 	// never derived from a request's Host header.
 	RedirectURL string
 	// StartURL is the public URL [Handler.Start] hands out, with ?link=ID
-	// appended. Default: RedirectURL (the combined Handler). Over http, the
+	// appended. Default: RedirectURL (the combined Handler). It must have
+	// RedirectURL's scheme and host name (the binding cookie is host-only). Over http, the
 	// binding cookie's path is the common directory of StartURL and
 	// RedirectURL, so with StartHandler mounted outside RedirectURL's
 	// directory set StartURL to where it is.
@@ -47,8 +49,10 @@ type Config struct {
 	SaveRetry time.Duration
 	// Limits bound how many attempts are started (see [Limits]).
 	Limits Limits
-	// Logger receives what the customer's page cannot show (a link that
-	// could not be marked used). Default: slog.Default().
+	// Logger receives what the customer's page cannot show, at level
+	// Error with the device key and the error (never a token): a token
+	// Amazon issued that could not be saved, a failing ClientFor or
+	// LinkStore. Default: slog.Default().
 	Logger *slog.Logger
 	// Now replaces time.Now for state expiry; tests use it.
 	Now func() time.Time
@@ -88,13 +92,19 @@ type pending struct {
 	paste map[string]bool
 
 	done chan struct{} // closed when the login ends
-	tok  drs.Token
-	err  error
+	// taken is closed when a return trip took the login and is
+	// exchanging its code: Wait then waits for the outcome.
+	taken chan struct{}
+	tok   drs.Token
+	err   error
 }
 
 // maxLoginAge caps, in StateTTLs, how long visits can keep an in-process
 // login from being abandoned.
 const maxLoginAge = 2
+
+// maxEnded caps Handler.ended, for Clients whose outcome Wait never reads.
+const maxEnded = 1024
 
 // maxPasteStates caps the states AuthURL keeps for Complete.
 const maxPasteStates = 16
@@ -118,6 +128,10 @@ func New(cfg Config) (*Handler, error) {
 		cfg.StartURL = cfg.RedirectURL
 	} else if err := checkURL("StartURL", cfg.StartURL); err != nil {
 		return nil, err
+	}
+	if su, ru := mustParse(cfg.StartURL), mustParse(cfg.RedirectURL); su.Scheme != ru.Scheme || !strings.EqualFold(su.Hostname(), ru.Hostname()) {
+		return nil, &drs.Error{Code: drs.CodeGeneral, Op: "login.New", Message: fmt.Sprintf(
+			"StartURL %q and RedirectURL %q must share scheme and host name: the binding cookie is host-only, so every return trip would be refused", cfg.StartURL, cfg.RedirectURL)}
 	}
 	if cfg.States == nil {
 		cfg.States = store.Memory()
@@ -147,6 +161,8 @@ func New(cfg Config) (*Handler, error) {
 	return &Handler{cfg: cfg, cookie: newCookieSpec(cfg.RedirectURL, cfg.StartURL),
 		limit: newLimiter(cfg.Limits, cfg.StateTTL), running: map[store.Key]*pending{}, ended: map[*drs.Client]*pending{}}, nil
 }
+
+func mustParse(s string) *url.URL { u, _ := url.Parse(s); return u }
 
 func checkURL(name, s string) error {
 	u, err := url.Parse(s)
@@ -182,7 +198,7 @@ func (h *Handler) Start(c *drs.Client, d drs.Device, onAuthenticated func(err er
 	for ok, p := range h.running {
 		if p.abandoned(now) {
 			delete(h.running, ok)
-			h.ended[p.c] = p
+			h.keepEnded(p)
 			gone = append(gone, p)
 			continue
 		}
@@ -193,7 +209,7 @@ func (h *Handler) Start(c *drs.Client, d drs.Device, onAuthenticated func(err er
 	}
 	delete(h.ended, c)
 	h.running[k] = &pending{c: c, dev: d, key: k, name: name, hash: hash, notify: onAuthenticated,
-		started: now, validUntil: now.Add(h.cfg.StateTTL), paste: map[string]bool{}, done: make(chan struct{})}
+		started: now, validUntil: now.Add(h.cfg.StateTTL), paste: map[string]bool{}, done: make(chan struct{}), taken: make(chan struct{})}
 	h.mu.Unlock()
 	return h.cfg.StartURL + "?link=" + id, nil
 }
@@ -234,8 +250,20 @@ func (h *Handler) end(p *pending) *pending {
 		return nil
 	}
 	delete(h.running, p.key)
-	h.ended[p.c] = p
+	h.keepEnded(p)
 	return p
+}
+
+// keepEnded records p as its Client's last ended login, dropping another
+// Client's entry beyond maxEnded. Called with h.mu held.
+func (h *Handler) keepEnded(p *pending) {
+	if _, ok := h.ended[p.c]; !ok && len(h.ended) >= maxEnded {
+		for c := range h.ended {
+			delete(h.ended, c)
+			break
+		}
+	}
+	h.ended[p.c] = p
 }
 
 // finish records the outcome of p and tells the callback and Wait.
@@ -247,14 +275,22 @@ func (p *pending) finish(err error, tok drs.Token) {
 	}
 }
 
-// Wait blocks until the login running (or last run) for c ends and returns its tokens or
-// its final error: an LWA refusal (code 1010), a failed exchange (LWA's
-// HTTP status or a transport code; the device is not linked), or, once the
-// login is abandoned (no state it handed out is valid any more; its return
-// trip may have reached another instance, see the package documentation),
-// code 1010. A refused visit does not end it. If ctx ends first, Wait
-// returns code 28 (deadline) or 42 (cancelled) wrapping ctx's error and the
-// login keeps running.
+// Wait blocks until the login running (or last run) for c ends and returns
+// its tokens or its final error: an LWA refusal (code 1010), a failed
+// exchange (LWA's HTTP status or a transport code; the device is not
+// linked), or, once the login is abandoned (no state it handed out is valid
+// any more), code 1010. A refused visit does not end it.
+//
+// Wait is single-instance: it sees only the return trips that reach this
+// Handler. If the return trip lands on another instance sharing the stores,
+// that instance links the device and Wait here ends "abandoned"; the token
+// store then tells whether the device is linked.
+//
+// If ctx ends first, Wait returns code 28 (deadline) or 42 (cancelled)
+// wrapping ctx's error and the login keeps running, unless a return trip
+// already took the login: then its exchange is under way, and Wait waits
+// for its outcome (at most the exchange timeout plus Config.SaveRetry), so
+// that what it reports is true.
 func (h *Handler) Wait(ctx context.Context, c *drs.Client) (drs.Token, error) {
 	p := h.find(c)
 	if p == nil {
@@ -282,6 +318,22 @@ func (h *Handler) Wait(ctx context.Context, c *drs.Client) (drs.Token, error) {
 			return p.tok, p.err
 		case <-ctx.Done():
 			t.Stop()
+			select {
+			case <-p.taken:
+				bound := time.NewTimer(finishTimeout + h.cfg.SaveRetry)
+				select {
+				case <-p.done:
+					bound.Stop()
+					h.mu.Lock()
+					if h.ended[c] == p {
+						delete(h.ended, c)
+					}
+					h.mu.Unlock()
+					return p.tok, p.err
+				case <-bound.C:
+				}
+			default:
+			}
 			code := drs.CodeAborted
 			if ctx.Err() == context.DeadlineExceeded {
 				code = drs.CodeTimeout

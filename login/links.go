@@ -47,9 +47,17 @@ type LinkStore interface {
 	// GetLink returns the link stored under name, or an error wrapping
 	// store.ErrNotFound.
 	GetLink(ctx context.Context, name string) (Link, error)
-	// UseLink marks the link under name used at t, once: an error wrapping
-	// ErrLinkUsed if it already was, store.ErrNotFound if it is gone.
+	// UseLink marks the link under name used at t, once, atomically: among
+	// concurrent callers (on any instance) exactly one succeeds; the others
+	// get an error wrapping ErrLinkUsed, and every caller gets one wrapping
+	// store.ErrNotFound once the link is gone (replaced by NewLink). The
+	// return trip claims the link with it before exchanging the code.
 	UseLink(ctx context.Context, name string, t time.Time) error
+	// ReleaseLink undoes the UseLink at t of the link under name (the
+	// exchange that followed the claim did not link the device, or the token
+	// could not be saved), so that the link can link its device again. A
+	// link used at another time, or gone, is left alone without an error.
+	ReleaseLink(ctx context.Context, name string, t time.Time) error
 }
 
 // linkIDBytes is the size of a link ID's randomness; nameLen is how many of
@@ -139,10 +147,21 @@ func (m *memLinks) UseLink(ctx context.Context, name string, t time.Time) error 
 	return nil
 }
 
+func (m *memLinks) ReleaseLink(ctx context.Context, name string, t time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if l, ok := m.byName[name]; ok && l.Used.Equal(t) {
+		l.Used = time.Time{}
+		m.byName[name] = l
+	}
+	return nil
+}
+
 // NewLink makes a store-backed link for d under clientID and returns its ID
 // (the last path segment of the link URL, e.g. <public-url>/link/<ID>). The
 // device's previous link stops working. The ID is shown once: only its hash
-// is stored.
+// is stored. Rotation also ends the attempts already started from the old
+// link: their return trips find the old link gone and are refused (410).
 func (h *Handler) NewLink(ctx context.Context, clientID string, d drs.Device) (string, error) {
 	if h.cfg.Links == nil {
 		return "", &drs.Error{Code: drs.CodeGeneral, Op: "NewLink", Message: "the handler has no LinkStore (Config.Links)"}

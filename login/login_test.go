@@ -290,6 +290,16 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("%s accepted", name)
 		}
 	}
+	// The binding cookie is host-only: a StartURL on another scheme or host
+	// would have every return trip refused.
+	for _, su := range []string{"https://y/link", "http://x/link", "https://x.example/link"} {
+		if _, err := login.New(login.Config{RedirectURL: "https://x/cb", StartURL: su}); err == nil || !strings.Contains(err.Error(), "share scheme and host") {
+			t.Errorf("StartURL %q with RedirectURL https://x/cb: %v, want refused naming scheme and host", su, err)
+		}
+	}
+	if _, err := login.New(login.Config{RedirectURL: "https://X:8443/cb", StartURL: "https://x/link"}); err != nil {
+		t.Errorf("StartURL on the same host, another port: %v", err)
+	}
 	h, _ := login.New(login.Config{RedirectURL: "https://x/cb"})
 	c, _ := drs.New("id", "secret")
 	if _, err := h.Start(c, drs.Device{Model: "bad model", Serial: "S"}, nil); drs.Code(err) != drs.CodeGeneral {

@@ -3,6 +3,8 @@ package login_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -50,7 +52,10 @@ func TestSaveFailureLosesNothing(t *testing.T) {
 			dev := drs.Device{Model: drssim.DefaultModel, Serial: "SN-save", TestDevice: true}
 			st := &flakyStore{MemoryStore: store.Memory(), fails: tc.fails}
 			c := emuClient(t, s, drs.WithTokenStore(st, dev.Model, dev.Serial, drs.OnSaveError(func(error) {})))
-			h, _ := agent(t, login.Config{SaveRetry: 500 * time.Millisecond})
+			var logged strings.Builder
+			var logMu sync.Mutex
+			h, _ := agent(t, login.Config{SaveRetry: 500 * time.Millisecond,
+				Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil))})
 			link := start(t, h, c, dev, nil)
 			page, err := drssimtest.NewBrowser("").Link(t.Context(), link, "allow")
 			if err != nil {
@@ -72,9 +77,30 @@ func TestSaveFailureLosesNothing(t *testing.T) {
 				t.Errorf("Wait = %v (token %v, kept %v), saved %v; want ErrTokenNotSaved with the token kept", werr,
 					tok.RefreshToken != "", c.RefreshToken() != "", saved != "")
 			}
+			// The page says the operator has been told: the log does, with
+			// the device and the error, never the token.
+			logMu.Lock()
+			log := logged.String()
+			logMu.Unlock()
+			if !strings.Contains(log, "token could not be saved") || !strings.Contains(log, dev.Key(c.ClientID()).String()) ||
+				!strings.Contains(log, "disk full") || strings.Contains(log, tok.RefreshToken) {
+				t.Errorf("log %q: want the failure with the device key and the error, without the token", log)
+			}
 			if d, ok := s.Device(drssim.DefaultClientID, dev.Model, dev.Serial); !ok || !d.Registered {
 				t.Error("the device is not linked at Amazon")
 			}
 		})
 	}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -90,11 +90,11 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, id string) {
 		writePage(w, status, "Cannot start linking", msg)
 		return
 	}
-	if ok, wait := h.limit.allow(h.cfg.Now(), a.name, h.browserID(r)); !ok {
+	if capped, wait := h.limit.allow(h.cfg.Now(), a.name, h.browserID(r, false)); capped != "" {
 		mins := int(wait/time.Minute) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		writePage(w, http.StatusTooManyRequests, "Too many sign-in attempts",
-			fmt.Sprintf("This link was opened too often just now. If you already signed in at Amazon, finish there; otherwise open the link again in %d minute(s).", mins))
+			fmt.Sprintf("%s If you already signed in at Amazon, finish there; otherwise open the link again in %d minute(s).", capped, mins))
 		return
 	}
 	u, err := h.newAttempt(r.Context(), a, h.bindBrowser(w, r))
@@ -144,6 +144,14 @@ func (h *Handler) resolve(ctx context.Context, id string) (attempt, int, string)
 	return attempt{}, http.StatusNotFound, "This link is not valid: it is incomplete, was replaced by a newer one, or its login ended. Ask for a new link."
 }
 
+// inProcessMark prefixes the LoginState.Link of an attempt of an
+// in-process link. No link name (base64url) holds it, so a return trip,
+// on whichever instance, tells an in-process attempt (nothing to claim)
+// from one of a store-backed link (claimed with UseLink before exchanging).
+const inProcessMark = "~"
+
+func inProcess(name string) string { return inProcessMark + name }
+
 // newAttempt stores a fresh state with a PKCE verifier for a and returns
 // the LWA authorize URL carrying it, signed and bound to binding.
 func (h *Handler) newAttempt(ctx context.Context, a attempt, binding string) (string, error) {
@@ -151,8 +159,20 @@ func (h *Handler) newAttempt(ctx context.Context, a attempt, binding string) (st
 	rand.Read(b)
 	sid := base64.RawURLEncoding.EncodeToString(b)
 	verifier := drs.GenerateVerifier()
+	now := h.cfg.Now()
 	ls := store.LoginState{Key: a.key, TestDevice: a.dev.TestDevice, NonLive: a.dev.NonLive,
-		RedirectURL: h.cfg.RedirectURL, Verifier: verifier, Link: a.name, Expires: h.cfg.Now().Add(h.cfg.StateTTL)}
+		RedirectURL: h.cfg.RedirectURL, Verifier: verifier, Link: a.name, Expires: now.Add(h.cfg.StateTTL)}
+	if p := a.p; p != nil {
+		ls.Link = inProcess(a.name)
+		// A state never outlives its login: the login is abandoned
+		// maxLoginAge StateTTLs after Start at the latest.
+		if limit := p.started.Add(maxLoginAge * h.cfg.StateTTL); ls.Expires.After(limit) {
+			ls.Expires = limit
+		}
+		if !ls.Expires.After(now) {
+			return "", &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "the login ended: call Start again"}
+		}
+	}
 	if err := h.cfg.States.PutState(ctx, sid, ls); err != nil {
 		return "", &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "saving the login state", Err: err}
 	}
@@ -162,12 +182,8 @@ func (h *Handler) newAttempt(ctx context.Context, a attempt, binding string) (st
 			h.mu.Unlock()
 			return "", &drs.Error{Code: drs.CodeGeneral, Op: "Login", Message: "the login ended: call Start again"}
 		}
-		until := ls.Expires
-		if limit := p.started.Add(maxLoginAge * h.cfg.StateTTL); until.After(limit) {
-			until = limit
-		}
-		if until.After(p.validUntil) {
-			p.validUntil = until
+		if ls.Expires.After(p.validUntil) {
+			p.validUntil = ls.Expires
 		}
 		if binding == pasteBinding {
 			if len(p.paste) >= maxPasteStates {

@@ -3,6 +3,7 @@ package login_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,59 @@ func TestWait(t *testing.T) {
 	_ = linked
 	if h.Running(c) {
 		t.Error("the login runs after Login returned")
+	}
+}
+
+// gate holds the code exchange (LWA's token endpoint) until released.
+type gate struct {
+	arrived, release chan struct{}
+}
+
+func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/token") {
+		close(g.arrived)
+		<-g.release
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestWaitOutlastsItsContextOnceTaken: once a return trip took the login
+// and exchanges its code, a Wait whose context ends (timeout, Ctrl+C)
+// waits for the exchange and reports that the device is linked.
+func TestWaitOutlastsItsContextOnceTaken(t *testing.T) {
+	s := emulator(t)
+	g := &gate{arrived: make(chan struct{}), release: make(chan struct{})}
+	c := emuClient(t, s, drs.WithHTTPClient(&http.Client{Transport: g}))
+	h, route := agent(t, login.Config{})
+	link := start(t, h, c, drs.Device{Model: drssim.DefaultModel, Serial: "SN-wait-taken", TestDevice: true}, nil)
+	b := stopBrowser(route)
+	back := returnURL(t, b, link)
+	trip := make(chan int)
+	go func() {
+		p, err := b.Get(context.Background(), back)
+		if err != nil {
+			t.Error(err)
+		}
+		trip <- p.Status
+	}()
+	<-g.arrived // the return trip took the login and is exchanging
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	type result struct {
+		tok drs.Token
+		err error
+	}
+	waited := make(chan result)
+	go func() {
+		tok, err := h.Wait(ctx, c)
+		waited <- result{tok, err}
+	}()
+	close(g.release)
+	res := <-waited
+	if res.err != nil || res.tok.RefreshToken == "" || res.tok.RefreshToken != c.RefreshToken() {
+		t.Errorf("Wait with its context ended during the exchange = %v (token %v); want the device linked", res.err, res.tok.RefreshToken != "")
+	}
+	if st := <-trip; st != http.StatusOK {
+		t.Errorf("return trip: HTTP %d", st)
 	}
 }

@@ -80,6 +80,7 @@ func (m *MemoryStore) Delete(ctx context.Context, k Key) error {
 }
 
 // PutState stores s under state, replacing any state of the same name.
+// States that expired by the wall clock are dropped on the way.
 func (m *MemoryStore) PutState(ctx context.Context, state string, s LoginState) error {
 	if state == "" {
 		return errors.New("memory store: put state: empty state")
@@ -92,6 +93,12 @@ func (m *MemoryStore) PutState(ctx context.Context, state string, s LoginState) 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	now := time.Now()
+	for name, other := range m.states {
+		if other.Expired(now) {
+			delete(m.states, name)
+		}
+	}
 	m.states[state] = s
 	return nil
 }

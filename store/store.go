@@ -115,7 +115,10 @@ type LoginState struct {
 type StateStore interface {
 	// PutState stores s under state, replacing any state stored under the
 	// same name. It refuses an empty state and a LoginState whose Validate
-	// fails.
+	// fails. It also drops states that expired by the wall clock
+	// (time.Now), all of them or a bounded batch per call, so that the
+	// rows a store holds are bounded by the states stored within their
+	// lifetime, whether or not they are ever taken.
 	PutState(ctx context.Context, state string, s LoginState) error
 	// TakeState returns and deletes the state in one step, so a state is
 	// accepted at most once, even by concurrent callers on several machines;

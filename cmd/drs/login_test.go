@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -336,4 +337,46 @@ func TestLoginStoreUnreadable(t *testing.T) {
 		t.Errorf("stored record after login under DRS_STORE_KEY = %.12q..., want a new encrypted token", raw)
 	}
 	wantCode(t, e.run("replenish", firstSlot(t), "--serial", "L2"), 0)
+}
+
+// TestLoginInterruptedDuringExchange: a Ctrl+C (the context ending) while
+// the return trip exchanges the code does not make drs login report "not
+// linked": it waits for the exchange and reports the device linked.
+func TestLoginInterruptedDuringExchange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if err := e.sim.InjectFault(drssim.Fault{Endpoint: drssim.EndpointToken, Delay: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	l := &loginRun{done: make(chan int, 1)}
+	go func() {
+		l.done <- e.runWith(ctx, nil, &l.out, &l.errOut, "login", "--serial", "L-int", "--test", "--no-browser", "--redirect-url", "http://127.0.0.1:0/callback")
+	}()
+	route := waitFor(t, &l.errOut, routeRE)
+	b := drssimtest.NewBrowser("")
+	page := make(chan *drssimtest.Page, 1)
+	go func() {
+		_, p, err := b.Answer(context.Background(), consent(t, b, route), "allow")
+		if err != nil {
+			t.Error(err)
+		}
+		page <- p
+	}()
+	for deadline := time.Now().Add(30 * time.Second); e.sim.Requests(drssim.EndpointToken) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the exchange never reached the emulator; stderr:\n%s", l.errOut.String())
+		}
+	}
+	cancel() // Ctrl+C while the exchange waits on the emulator
+	r := l.wait(t)
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "✓ device linked: CoffeeMaker01/L-int (test device)")
+	if e.stored("L-int") == "" {
+		t.Error("no refresh token stored")
+	}
+	if p := <-page; p == nil || p.Status != http.StatusOK {
+		t.Errorf("final page: %+v, want 200", p)
+	}
 }

@@ -35,7 +35,8 @@ func (e stateEntry) loginState() store.LoginState {
 
 // PutState stores s under state in the file, so a login started by one
 // process can be finished by another on the same machine. State names are
-// written to the file until taken or expired.
+// written to the file until taken or expired: states that expired by the
+// wall clock are dropped from the file on the way.
 func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState) error {
 	if state == "" {
 		return fmt.Errorf("filestore %s: put state: empty state", s.path)
@@ -44,6 +45,12 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 		return fmt.Errorf("filestore %s: put state: %w", s.path, err)
 	}
 	err := s.update(ctx, func(d *fileData) (bool, error) {
+		now := time.Now()
+		for name, e := range d.States {
+			if e.loginState().Expired(now) {
+				delete(d.States, name)
+			}
+		}
 		d.States[state] = stateEntry{
 			ClientID: ls.Key.ClientID, DeviceModel: ls.Key.DeviceModel, Serial: ls.Key.Serial,
 			TestDevice: ls.TestDevice, NonLive: ls.NonLive, RedirectURL: ls.RedirectURL,

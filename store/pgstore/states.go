@@ -10,7 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// PutState stores ls under state, replacing any state of the same name.
+// PutState stores ls under state, replacing any state of the same name. In
+// the same round trip (and transaction) it drops up to 100 states that
+// expired by the wall clock, skipping rows other sessions have locked: as
+// each put drops up to 100 and adds one, expired rows do not pile up.
 func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState) error {
 	if state == "" {
 		return fmt.Errorf("pgstore %s: put state: empty state", s.name)
@@ -18,7 +21,10 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 	if err := ls.Validate(); err != nil {
 		return fmt.Errorf("pgstore %s: put state: %w", s.name, err)
 	}
-	_, err := s.pool.Exec(ctx,
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM drs_login_states WHERE state IN (
+		SELECT state FROM drs_login_states WHERE expires <= $1 AND state <> $2 LIMIT 100 FOR UPDATE SKIP LOCKED)`, time.Now(), state)
+	b.Queue(
 		`INSERT INTO drs_login_states (state, client_id, device_model, serial, test_device, non_live, redirect_url, verifier, link, expires)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (state) DO UPDATE SET
@@ -28,7 +34,7 @@ func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState)
 			expires = EXCLUDED.expires`,
 		state, ls.Key.ClientID, ls.Key.DeviceModel, ls.Key.Serial, ls.TestDevice, ls.NonLive, ls.RedirectURL,
 		ls.Verifier, ls.Link, ls.Expires)
-	if err != nil {
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("pgstore %s: put state for key %q: %w", s.name, ls.Key.String(), err)
 	}
 	return nil

@@ -9,13 +9,18 @@ import (
 	"github.com/amazondrs/drs/store"
 )
 
-// PutState stores ls under state, replacing any state of the same name.
+// PutState stores ls under state, replacing any state of the same name,
+// after dropping every state that expired by the wall clock.
 func (s *Store) PutState(ctx context.Context, state string, ls store.LoginState) error {
 	if state == "" {
 		return fmt.Errorf("sqlitestore %s: put state: empty state", s.path)
 	}
 	if err := ls.Validate(); err != nil {
 		return fmt.Errorf("sqlitestore %s: put state: %w", s.path, err)
+	}
+	if _, err := s.writer.ExecContext(ctx, `DELETE FROM login_states WHERE expires <= ? AND state <> ?`,
+		time.Now().UnixMicro(), state); err != nil {
+		return fmt.Errorf("sqlitestore %s: put state: dropping expired states: %w", s.path, explain(s.path, err))
 	}
 	_, err := s.writer.ExecContext(ctx,
 		`INSERT INTO login_states (state, client_id, device_model, serial, test_device, non_live, redirect_url, verifier, link, expires)

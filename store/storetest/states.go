@@ -27,15 +27,18 @@ func RunStates(t *testing.T, open func(t *testing.T) store.StateStore) {
 		{"Replace", testStateReplace},
 		{"Invalid", testStateInvalid},
 		{"SingleUseConcurrent", testStateSingleUse},
+		{"PrunedOnPut", testStatePrunedOnPut},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
 }
 
-// stateNow is a fixed clock, truncated to microseconds so that every store
-// (PostgreSQL keeps microseconds) returns exactly what it was given.
-var stateNow = time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC)
+// stateClock returns the wall clock truncated to microseconds, so that
+// every store (PostgreSQL keeps microseconds) returns exactly what it was
+// given. The tests take it once each: PutState drops states that expired
+// by the wall clock, so a test's states must be valid by it.
+func stateClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // TestState returns a valid LoginState for key i of t, expiring ttl after now.
 func TestState(t testing.TB, i int, now time.Time, ttl time.Duration) store.LoginState {
@@ -73,6 +76,7 @@ func equalState(a, b store.LoginState) bool {
 }
 
 func testStateRoundTrip(t *testing.T, ss store.StateStore) {
+	stateNow := stateClock()
 	for i := range 4 {
 		mustPut(t, ss, stateName(t, i), TestState(t, i, stateNow, 10*time.Minute))
 	}
@@ -90,10 +94,12 @@ func testStateRoundTrip(t *testing.T, ss store.StateStore) {
 }
 
 func testStateMissing(t *testing.T, ss store.StateStore) {
+	stateNow := stateClock()
 	wantStateGone(t, ss, stateName(t, 1), stateNow)
 }
 
 func testStateExpired(t *testing.T, ss store.StateStore) {
+	stateNow := stateClock()
 	mustPut(t, ss, stateName(t, 1), TestState(t, 1, stateNow, -time.Second))
 	wantStateGone(t, ss, stateName(t, 1), stateNow)
 	// A state is refused at the instant it expires.
@@ -104,6 +110,7 @@ func testStateExpired(t *testing.T, ss store.StateStore) {
 }
 
 func testStateReplace(t *testing.T, ss store.StateStore) {
+	stateNow := stateClock()
 	mustPut(t, ss, stateName(t, 1), TestState(t, 1, stateNow, time.Minute))
 	want := TestState(t, 2, stateNow, 2*time.Minute)
 	mustPut(t, ss, stateName(t, 1), want)
@@ -114,6 +121,7 @@ func testStateReplace(t *testing.T, ss store.StateStore) {
 }
 
 func testStateInvalid(t *testing.T, ss store.StateStore) {
+	stateNow := stateClock()
 	ctx := context.Background()
 	good := TestState(t, 1, stateNow, time.Minute)
 	if err := ss.PutState(ctx, "", good); err == nil {
@@ -134,6 +142,7 @@ func testStateInvalid(t *testing.T, ss store.StateStore) {
 // testStateSingleUse has 20 goroutines take the same state at once: exactly
 // one gets it, the others get ErrNotFound.
 func testStateSingleUse(t *testing.T, ss store.StateStore) {
+	stateNow := stateClock()
 	const n = 20
 	want := TestState(t, 1, stateNow, time.Minute)
 	mustPut(t, ss, stateName(t, 1), want)
@@ -161,5 +170,30 @@ func testStateSingleUse(t *testing.T, ss store.StateStore) {
 	wg.Wait()
 	if wins.Load() != 1 || misses.Load() != n-1 {
 		t.Fatalf("%d takes succeeded and %d found nothing; want 1 and %d", wins.Load(), misses.Load(), n-1)
+	}
+}
+
+// testStatePrunedOnPut checks that PutState drops the states that expired
+// by the wall clock, though nobody takes them: a TakeState at a clock from
+// before their expiry no longer finds them. The state being put is kept
+// even if it is already expired by the wall clock.
+func testStatePrunedOnPut(t *testing.T, ss store.StateStore) {
+	now := stateClock()
+	past := now.Add(-time.Hour)
+	mustPut(t, ss, stateName(t, 1), TestState(t, 1, now, -time.Minute))
+	mustPut(t, ss, stateName(t, 2), TestState(t, 2, now, -time.Minute))
+	mustPut(t, ss, stateName(t, 3), TestState(t, 3, now, 10*time.Minute))
+	for _, i := range []int{1, 2} {
+		if got, err := ss.TakeState(context.Background(), stateName(t, i), past); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("TakeState of state %d, expired before the next PutState = %+v, %v; want it dropped (ErrNotFound)", i, got, err)
+		}
+	}
+	if _, err := ss.TakeState(context.Background(), stateName(t, 3), now); err != nil {
+		t.Errorf("TakeState of the valid state: %v", err)
+	}
+	want := TestState(t, 4, now, -time.Minute)
+	mustPut(t, ss, stateName(t, 4), want)
+	if got, err := ss.TakeState(context.Background(), stateName(t, 4), past); err != nil || !equalState(got, want) {
+		t.Errorf("TakeState of the state just put (expired by the wall clock) = %+v, %v; want it kept", got, err)
 	}
 }

@@ -61,7 +61,7 @@ func RunUnwritable(t *testing.T, u Unwritable) {
 	wantFailure(t, "Delete", ts.Delete(ctx, u.Key), u, &u.Key)
 	wantLoad(t, ts, u.Key, u.Token)
 	if ss, ok := ts.(store.StateStore); ok {
-		ls := TestState(t, 1, stateNow, 10*time.Minute)
+		ls := TestState(t, 1, stateClock(), 10*time.Minute)
 		wantFailure(t, "PutState", ss.PutState(ctx, stateName(t, 1), ls), u, &ls.Key)
 	}
 }

@@ -162,9 +162,8 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		return err
 	}
-	if ctx.Err() != nil {
-		return waitErr(ctx, opts.Timeout)
-	}
+	// Linked: report it even if the timeout or Ctrl+C came during the
+	// exchange (Wait waited for it).
 	out := Result{Linked: true, ClientID: id, DeviceModel: opts.Model, Serial: opts.Serial,
 		TestDevice: opts.Test, NonLive: opts.NonLive, Store: f.StoreLocation(st)}
 	return f.Print(out, func(w io.Writer) {

@@ -1,0 +1,8 @@
+package login
+
+// EndedLen returns how many ended logins h keeps for Wait.
+func EndedLen(h *Handler) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.ended)
+}
