@@ -63,7 +63,7 @@ type syncBuf = testutil.SyncBuffer
 // CI machine cannot turn a slow answer into a timeout. Retries do not sleep.
 const (
 	fmTimeout     = 200 * time.Millisecond
-	fmDelay       = time.Second
+	fmDelay       = 5 * time.Second // far past fmTimeout: a loaded machine cannot let it pass first
 	fmLongTimeout = 10 * time.Second
 	// fmConcurrency is how many cells run at once: most of a cell is
 	// waiting (timeouts, delays), so far more than GOMAXPROCS.
