@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/amazondrs/drs/internal/sqlitefile"
 )
 
 // migrations are the schema steps, in order; migrations[i] takes the
@@ -30,13 +29,16 @@ var migrations = []string{
 	CREATE UNIQUE INDEX devices_model_serial ON devices(model, serial) WHERE deleted_at IS NULL;`,
 }
 
-// ownTables are the tables the migrations create, with fleet_schema; add
-// each table a new migration creates.
-var ownTables = map[string]bool{"fleet_schema": true, "devices": true}
-
-// riverPrefix starts the name of each table River's migrations create
-// (package jobs runs them).
-const riverPrefix = "river_"
+// owner says which tables are fleet's: the ones the migrations create, with
+// fleet_schema (add each table a new migration creates), and River's, whose
+// names start with "river_" (package jobs runs its migrations).
+var owner = sqlitefile.Owner{
+	Tables:  map[string]bool{"fleet_schema": true, "devices": true},
+	Prefix:  "river_",
+	Marker:  "fleet_schema",
+	Columns: []string{"version"},
+	Advice:  "give drs serve a database of its own",
+}
 
 // ErrOtherTables is wrapped by the error [Open] returns for a database
 // holding tables that are neither fleet's nor River's (unless
@@ -56,7 +58,7 @@ func (d *DB) migrate(ctx context.Context, otherTables bool) error {
 		return fmt.Errorf("db: %s: starting the migration: %w", d.Spec, err)
 	}
 	defer tx.Rollback()
-	if err := checkTables(ctx, tx, otherTables); err != nil {
+	if err := owner.Check(ctx, tx, otherTables, ErrOtherTables); err != nil {
 		return fmt.Errorf("%w (%s)", err, d.Spec)
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS fleet_schema (version INTEGER NOT NULL)`); err != nil {
@@ -89,74 +91,4 @@ func schemaVersion(ctx context.Context, tx *sql.Tx) (int, error) {
 		return 0, err
 	}
 	return v, err
-}
-
-// checkTables refuses a database with tables or views that are neither
-// fleet's nor River's, unless otherTables, and one with a fleet table but
-// no fleet_schema, or a fleet_schema with other columns than version: a
-// table another application made under the same name.
-func checkTables(ctx context.Context, tx *sql.Tx, otherTables bool) error {
-	names, err := queryStrings(ctx, tx, `SELECT name FROM sqlite_schema
-		WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
-	if err != nil {
-		return fmt.Errorf("db: reading the schema: %w", err)
-	}
-	var own, other []string
-	for _, n := range names {
-		switch {
-		case ownTables[n]:
-			own = append(own, n)
-		case !strings.HasPrefix(n, riverPrefix):
-			other = append(other, n)
-		}
-	}
-	if len(other) > 0 && !otherTables {
-		return fmt.Errorf("%w: %s; give drs serve a database of its own", ErrOtherTables, listNames(other))
-	}
-	if len(own) == 0 {
-		return nil
-	}
-	if !slices.Contains(own, "fleet_schema") {
-		return fmt.Errorf("%w: table %s was not made by drs serve (no fleet_schema table); give drs serve a database of its own", ErrOtherTables, listNames(own))
-	}
-	cols, err := queryStrings(ctx, tx, `SELECT name FROM pragma_table_info('fleet_schema') ORDER BY cid`)
-	if err != nil {
-		return fmt.Errorf("db: reading the schema: %w", err)
-	}
-	if !slices.Equal(cols, []string{"version"}) {
-		return fmt.Errorf("%w: its fleet_schema table has columns (%s), not drs serve's (version); give drs serve a database of its own", ErrOtherTables, strings.Join(cols, ", "))
-	}
-	return nil
-}
-
-// queryStrings returns the single text column of query's rows.
-func queryStrings(ctx context.Context, tx *sql.Tx, query string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, errors.Join(rows.Err(), rows.Close())
-}
-
-// listNames quotes up to five names, and says how many more there are.
-func listNames(names []string) string {
-	const most = 5
-	q := make([]string, 0, most)
-	for _, n := range names[:min(len(names), most)] {
-		q = append(q, strconv.Quote(n))
-	}
-	s := strings.Join(q, ", ")
-	if len(names) > most {
-		s += fmt.Sprintf(" and %d more", len(names)-most)
-	}
-	return s
 }

@@ -5,10 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/amazondrs/drs/internal/sqlitefile"
 )
 
 // migrations are the schema versions, in order: migrations[i] takes the
@@ -46,20 +45,26 @@ var migrations = []string{
 // mistake.
 var ErrOtherTables = errors.New("the database holds tables that are not this token store's")
 
-// ownTables are the tables the migrations create.
-var ownTables = map[string]bool{"schema_migrations": true, "tokens": true, "login_states": true}
+// owner says which tables are the store's: the ones the migrations create.
+var owner = sqlitefile.Owner{
+	Tables:  map[string]bool{"schema_migrations": true, "tokens": true, "login_states": true},
+	Marker:  "schema_migrations",
+	Columns: []string{"version", "applied_at"},
+	Advice:  "use a database file of its own",
+	Allow:   "or WithOtherTables to share this one",
+}
 
 // migrate brings the schema up to the latest version in one IMMEDIATE
 // transaction (the writer's DSN sets _txlock=immediate), so concurrent
 // migrators in several processes wait for each other. It first checks that
-// the database is this store's (see checkTables).
+// the database is this store's (see owner).
 func migrate(ctx context.Context, db *sql.DB, otherTables bool) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := checkTables(ctx, tx, otherTables); err != nil {
+	if err := owner.Check(ctx, tx, otherTables, ErrOtherTables); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -85,75 +90,4 @@ func migrate(ctx context.Context, db *sql.DB, otherTables bool) error {
 		}
 	}
 	return tx.Commit()
-}
-
-// checkTables refuses a database with tables (or views) other than the
-// store's, unless otherTables, and one where a table has the store's name
-// but was not made by it: a schema_migrations table with other columns, or
-// tokens or login_states without schema_migrations.
-func checkTables(ctx context.Context, tx *sql.Tx, otherTables bool) error {
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_schema
-		WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
-	if err != nil {
-		return fmt.Errorf("read the schema: %w", err)
-	}
-	var own, other []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return fmt.Errorf("read the schema: %w", err)
-		}
-		if ownTables[name] {
-			own = append(own, name)
-		} else {
-			other = append(other, name)
-		}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return fmt.Errorf("read the schema: %w", err)
-	}
-	if len(other) > 0 && !otherTables {
-		return fmt.Errorf("%w (%s); use a database file of its own, or WithOtherTables to share this one", ErrOtherTables, listNames(other))
-	}
-	if len(own) == 0 {
-		return nil
-	}
-	if !slices.Contains(own, "schema_migrations") {
-		return fmt.Errorf("%w: table %s was not made by it (no schema_migrations table); use a database file of its own", ErrOtherTables, listNames(own))
-	}
-	var cols []string
-	crows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info('schema_migrations') ORDER BY cid`)
-	if err != nil {
-		return fmt.Errorf("read the schema: %w", err)
-	}
-	for crows.Next() {
-		var c string
-		if err := crows.Scan(&c); err != nil {
-			crows.Close()
-			return fmt.Errorf("read the schema: %w", err)
-		}
-		cols = append(cols, c)
-	}
-	if err := errors.Join(crows.Err(), crows.Close()); err != nil {
-		return fmt.Errorf("read the schema: %w", err)
-	}
-	if !slices.Equal(cols, []string{"version", "applied_at"}) {
-		return fmt.Errorf("%w: its schema_migrations table has columns (%s), not this store's (version, applied_at); use a database file of its own", ErrOtherTables, strings.Join(cols, ", "))
-	}
-	return nil
-}
-
-// listNames quotes up to five names, and says how many more there are.
-func listNames(names []string) string {
-	const most = 5
-	q := make([]string, 0, most)
-	for _, n := range names[:min(len(names), most)] {
-		q = append(q, strconv.Quote(n))
-	}
-	s := strings.Join(q, ", ")
-	if len(names) > most {
-		s += fmt.Sprintf(" and %d more", len(names)-most)
-	}
-	return s
 }
