@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // DefaultClientID is the LWA client ID of the security profile in
@@ -219,4 +220,17 @@ func describeJSONError(err error) error {
 		return errors.New("invalid JSON: unexpected end of document")
 	}
 	return fmt.Errorf("invalid JSON: %w", err)
+}
+
+// durationField parses the optional JSON field name, a Go duration string
+// such as example ("" is 0).
+func durationField(name, v, example string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("field %q: %q is not a Go duration such as %q", name, v, example)
+	}
+	return d, nil
 }

@@ -89,12 +89,9 @@ func (c *SNSConfig) UnmarshalJSON(data []byte) error {
 	if err := decodeStrict(bytes.NewReader(data), &j); err != nil {
 		return err
 	}
-	var d time.Duration
-	if j.RetryDelay != "" {
-		var err error
-		if d, err = time.ParseDuration(j.RetryDelay); err != nil {
-			return fmt.Errorf("field \"retry_delay\": %q is not a Go duration such as \"20s\"", j.RetryDelay)
-		}
+	d, err := durationField("retry_delay", j.RetryDelay, "20s")
+	if err != nil {
+		return err
 	}
 	*c = SNSConfig{Region: j.Region, Account: j.Account, Retries: j.Retries, RetryDelay: d}
 	return nil

@@ -45,12 +45,9 @@ func (f *SNSFault) UnmarshalJSON(data []byte) error {
 	if err := decodeStrict(bytes.NewReader(data), &j); err != nil {
 		return err
 	}
-	var d time.Duration
-	if j.Delay != "" {
-		var err error
-		if d, err = time.ParseDuration(j.Delay); err != nil {
-			return fmt.Errorf("field \"delay\": %q is not a Go duration such as \"2s\"", j.Delay)
-		}
+	d, err := durationField("delay", j.Delay, "2s")
+	if err != nil {
+		return err
 	}
 	*f = SNSFault{Duplicate: j.Duplicate, OutOfOrder: j.OutOfOrder, Delay: d, Count: j.Count}
 	return nil
