@@ -24,6 +24,14 @@ import (
 // withheld and this test would fail).
 func crossSite(t *testing.T) (*drssim.Server, *drs.Client, *login.Handler, string) {
 	t.Helper()
+	return agentRig(t, true)
+}
+
+// agentRig starts the emulator and an agent serving the login handler at
+// /callback on 127.0.0.1, with a client reaching the emulator as localhost
+// when crossSite, else as 127.0.0.1. It returns the callback URL last.
+func agentRig(t *testing.T, crossSite bool) (*drssim.Server, *drs.Client, *login.Handler, string) {
+	t.Helper()
 	sim, err := drssim.New(drssim.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -32,8 +40,12 @@ func crossSite(t *testing.T) (*drssim.Server, *drs.Client, *login.Handler, strin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	_, port, _ := net.SplitHostPort(sim.Addr())
-	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints("localhost:"+port)))
+	addr := sim.Addr()
+	if crossSite {
+		_, port, _ := net.SplitHostPort(addr)
+		addr = "localhost:" + port
+	}
+	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(addr)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/amazondrs/drs"
 	"github.com/amazondrs/drs/drssim"
-	"github.com/amazondrs/drs/login"
 )
 
 // chromium finds Debian's Chromium, or skips loudly: CI installs it (.ci/run),
@@ -64,27 +61,7 @@ func browser(t *testing.T) context.Context {
 func TestLoginInRealBrowser(t *testing.T) {
 	ctx := browser(t)
 
-	sim, err := drssim.New(drssim.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	mux := http.NewServeMux()
-	agent := httptest.NewServer(mux)
-	t.Cleanup(agent.Close)
-	h, err := login.New(login.Config{RedirectURL: agent.URL + "/callback"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux.Handle("/callback", h)
+	_, client, h, callback := agentRig(t, false)
 	done := make(chan error, 1)
 	link, err := h.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-1", TestDevice: true},
 		func(err error, _ drs.Token) { done <- err })
@@ -124,7 +101,7 @@ func TestLoginInRealBrowser(t *testing.T) {
 		t.Fatalf("landed on %q (%v), want the device linked page", title, err)
 	}
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
-	if !contains(loc, agent.URL+"/callback?") {
+	if !contains(loc, callback+"?") {
 		t.Errorf("landed on %s, want the agent's callback", loc)
 	}
 	if shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
@@ -159,26 +136,7 @@ func TestLoginInRealBrowser(t *testing.T) {
 // nothing.
 func TestDenyInRealBrowser(t *testing.T) {
 	ctx := browser(t)
-	sim, err := drssim.New(drssim.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	client, err := drs.New(drssim.DefaultClientID, drssim.DefaultClientSecret, drs.WithEndpoints(drs.EmulatorEndpoints(sim.Addr())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	agent := httptest.NewServer(mux)
-	t.Cleanup(agent.Close)
-	h, err := login.New(login.Config{RedirectURL: agent.URL + "/callback"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux.Handle("/callback", h)
+	sim, client, h, _ := agentRig(t, false)
 	done := make(chan error, 1)
 	link, err := h.Start(client, drs.Device{Model: drssim.DefaultModel, Serial: "SN-BROWSER-2"},
 		func(err error, _ drs.Token) { done <- err })
