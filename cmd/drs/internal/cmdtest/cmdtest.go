@@ -6,10 +6,15 @@ package cmdtest
 import (
 	"context"
 	"io"
+	"reflect"
+	"testing"
 
-	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 )
 
 // Parse builds the command with newCmd on f, runs it on args with the
@@ -28,4 +33,30 @@ func Parse[O any](f *cmdutil.Factory, newCmd func(*cmdutil.Factory, func(context
 	cmd.SetContext(context.Background())
 	_, err := cmd.ExecuteC()
 	return got, err
+}
+
+// Check compares what Parse returned for args with one table row: the usage
+// error wantErr (which must exit 2), or else options equal to want, whose
+// Factory field is ignored by the comparison but must be f. It reports
+// whether the command parsed, so a row can check more after it. ignore
+// names more fields the comparison leaves out (ones a row checks itself).
+func Check[T any](t *testing.T, f *cmdutil.Factory, args []string, got *T, err error, want T, wantErr string, ignore ...string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("%v: err = %v, want usage error %q", args, err, wantErr)
+		}
+		return false
+	}
+	if err != nil || got == nil {
+		t.Fatalf("%v: %v, %+v", args, err, got)
+	}
+	if fv := reflect.ValueOf(got).Elem().FieldByName("Factory"); !fv.IsValid() || fv.Interface() != any(f) {
+		t.Fatalf("%v: the options do not hold the command's Factory", args)
+	}
+	var zero T
+	if diff := cmp.Diff(&want, got, cmpopts.IgnoreFields(zero, append([]string{"Factory"}, ignore...)...)); diff != "" {
+		t.Errorf("%v: options (-want +got):\n%s", args, diff)
+	}
+	return true
 }

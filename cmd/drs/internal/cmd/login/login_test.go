@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 	"github.com/spf13/cobra"
+
+	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
 )
 
 func TestNewCmdLogin(t *testing.T) {

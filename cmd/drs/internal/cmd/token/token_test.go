@@ -6,8 +6,6 @@ import (
 
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdtest"
 	"github.com/amazondrs/drs/cmd/drs/internal/cmdutil"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func Test_NewCmdToken(t *testing.T) {
@@ -35,17 +33,8 @@ func Test_NewCmdToken(t *testing.T) {
 		var errOut strings.Builder
 		f := &cmdutil.Factory{IO: cmdutil.IOStreams{ErrOut: &errOut}}
 		got, err := cmdtest.Parse(f, NewCmdToken, tc.args...)
-		if tc.err != "" {
-			if err == nil || err.Error() != tc.err || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-				t.Errorf("%v: err = %v, want usage error %q", tc.args, err, tc.err)
-			}
+		if !cmdtest.Check(t, f, tc.args, got, err, tc.want, tc.err) {
 			continue
-		}
-		if err != nil || got == nil || got.Factory != f {
-			t.Fatalf("%v: %v, %+v", tc.args, err, got)
-		}
-		if diff := cmp.Diff(&tc.want, got, cmpopts.IgnoreFields(Options{}, "Factory")); diff != "" {
-			t.Errorf("%v: options (-want +got):\n%s", tc.args, diff)
 		}
 		if (tc.warning == "") != (errOut.Len() == 0) || !strings.Contains(errOut.String(), tc.warning) {
 			t.Errorf("%v: stderr %q, want a warning with %q", tc.args, errOut.String(), tc.warning)
