@@ -23,7 +23,7 @@ type Client struct {
 	oauth     *oauth2.Config
 	endpoints Endpoints
 	hc        *http.Client // DRS calls; never follows redirects
-	tokenHC   *http.Client // LWA calls, through bufferingTransport; never follows redirects
+	tokenHC   *http.Client // LWA calls, through transport.BufferingTransport; never follows redirects
 	now       func() time.Time
 	retry     RetryPolicy
 	onChange  func(Token) error

@@ -15,7 +15,7 @@ import (
 )
 
 // emulator starts a drssim server on loopback for one test; it also allows
-// FLEET.md's /link/callback.
+// the fleet server's /link/callback (docs/serve.md).
 func emulator(t *testing.T, opts ...drssim.Option) *drssim.Server {
 	t.Helper()
 	cfg := drssim.DefaultConfig()

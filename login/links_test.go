@@ -17,7 +17,7 @@ import (
 )
 
 // fleet is a store-backed set-up: links and states shared by instances,
-// each mounting the start and callback handlers on FLEET.md's paths.
+// each mounting the start and callback handlers on the fleet server's paths (docs/serve.md).
 type fleet struct {
 	sim     *drssim.Server
 	links   login.LinkStore

@@ -76,7 +76,7 @@ link URL (linking arrives in the next step) and curl lines to try.`,
 	fl.StringVar(&opts.PublicURL, "public-url", "", "URL browsers and Amazon reach (default http://<listen> on loopback; required otherwise)")
 	cmd.PersistentFlags().StringVar(&opts.DB, "db", "", "database: "+db.Forms+" (env "+EnvDB+")")
 	fl.StringArrayVar(&opts.SNSTopics, "sns-topic-arn", nil, "SNS topic whose notifications are accepted (repeatable; refused until SNS arrives)")
-	_ = fl.MarkHidden("sns-topic-arn") // FLEET.md names it; refused until the SNS step
+	_ = fl.MarkHidden("sns-topic-arn") // the fleet contract names it; refused until the SNS step
 	fl.StringVar(&opts.TLSCert, "tls-cert", "", "TLS certificate file (optional: a proxy usually terminates TLS)")
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "TLS key file")
 	fl.BoolVar(&opts.Sim, "sim", false, "try-out: an in-process emulator, a temporary database and a demo device")
