@@ -78,7 +78,9 @@ func (c *Client) deregister(ctx context.Context, op operation, path string) (Der
 	// Only the token this call revoked is forgotten: a login or a
 	// SetRefreshToken that landed meanwhile stays.
 	if err := c.setTokenIf(rt, Token{}); err != nil {
-		c.debugLog(ctx, "deregistered, but the token-change hook failed", slog.String("error", err.Error()))
+		// A hook's error is the caller's text: scrub it like any other.
+		e := c.scrub(&Error{Code: CodeGeneral, Op: op.name, Message: "token-change hook", Err: err}, rt)
+		c.debugLog(ctx, "deregistered, but the token-change hook failed", slog.String("error", e.Error()))
 	}
 	return res, nil
 }
